@@ -22,6 +22,8 @@ export const bytesCodec: Codec<Uint8Array> = {
 };
 
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
+// Text keeps a leading U+FEFF: decode(encode(s)) must give s back.
+const utf8TextDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** UTF-8 text. Invalid UTF-8 is refused rather than replaced with U+FFFD. */
 export const utf8Codec: Codec<string> = {
@@ -29,7 +31,7 @@ export const utf8Codec: Codec<string> = {
   encode: (value) => Buffer.from(value, "utf8"),
   decode: (body) => {
     try {
-      return utf8Decoder.decode(body);
+      return utf8TextDecoder.decode(body);
     } catch (err) {
       throw new PayloadDecodeError("utf8", "body is not valid UTF-8", err);
     }

@@ -1,0 +1,9 @@
+export { TcpConn } from "./tcp-conn.js";
+export type { CloseReason, TcpConnOwner } from "./hooks.js";
+export {
+  resolveTcpConnOptions,
+  DEFAULT_OUTPUT_CAP,
+  DEFAULT_HIGH_WATER_MARK,
+  DEFAULT_CLOSE_TIMEOUT_MS,
+} from "./options.js";
+export type { TcpConnOptions, ResolvedTcpConnOptions } from "./options.js";

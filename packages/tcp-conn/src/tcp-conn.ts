@@ -1,0 +1,240 @@
+import type { Socket } from "node:net";
+import { ConnectionAttributes, FrameDecoder, HEADER_LENGTH, SendError, bodyLength, writeFrame } from "@lars/codec";
+import type { MessageBody, NetConnection } from "@lars/codec";
+import { BufPool, OutputBuf } from "@lars/iobuf";
+import type { IoBuf, LarsError } from "@lars/iobuf";
+import type { TimerHandle } from "@lars/event-loop";
+import type { CloseReason, TcpConnOwner } from "./hooks.js";
+import type { ResolvedTcpConnOptions } from "./options.js";
+
+let nextConnId = 1;
+
+/** Runs as a loop task: one socket write per connection per loop turn. */
+function flushTask(conn: TcpConn): void {
+  conn.flush();
+}
+
+/**
+ * One framed Lars connection over a connected socket (C++ `tcp_conn`): the
+ * only code that touches a TCP socket.
+ *
+ * Reading: each chunk goes through a {@link FrameDecoder} and every frame to
+ * the owner's router; handlers get body views valid during the call. A bad
+ * header closes this connection only (`"bad-frame"`).
+ *
+ * Writing: {@link sendMessage} encodes into the connection's {@link OutputBuf};
+ * one loop task per turn hands the whole buffer to the socket in one write
+ * (write coalescing), and the buffer goes back to the pool when the write
+ * completes. Unsent bytes (OutputBuf + socket queue) are bounded by
+ * `outputCap`; past `highWaterMark` the owner is told (backpressure).
+ */
+export class TcpConn extends ConnectionAttributes implements NetConnection {
+  readonly id = nextConnId++;
+  readonly transport = "tcp";
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+  /** Frames and bytes received and sent (accepted for sending). */
+  messagesIn = 0;
+  messagesOut = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  /** `performance.now()` of the last bytes received (for idle checks). */
+  lastReceiveAt: number;
+  /** `performance.now()` when the frame now being gathered began; 0 when none is partial. */
+  partialSince = 0;
+  /**
+   * The object handed to route handlers as `conn`: this connection, or the
+   * client that owns it (a TcpClient is itself the NetConnection users see).
+   */
+  facade: NetConnection = this;
+
+  private readonly socket: Socket;
+  private readonly owner: TcpConnOwner;
+  private readonly options: ResolvedTcpConnOptions;
+  private readonly pool: BufPool;
+  private readonly out: OutputBuf;
+  private readonly decoder: FrameDecoder;
+  /** Buffers handed to socket.write, oldest first; reverted as each write completes. */
+  private readonly inflight: IoBuf[] = [];
+  private flushQueued = false;
+  private aboveHighWater = false;
+  private closeReason: CloseReason | undefined;
+  private closeError: LarsError | Error | undefined;
+  private ending = false;
+  private finished = false;
+  private closeTimer: TimerHandle | undefined;
+
+  constructor(socket: Socket, owner: TcpConnOwner, options: ResolvedTcpConnOptions) {
+    super();
+    this.socket = socket;
+    this.owner = owner;
+    this.options = options;
+    this.pool = options.pool ?? BufPool.shared;
+    this.remoteAddress = socket.remoteAddress;
+    this.remotePort = socket.remotePort;
+    this.lastReceiveAt = performance.now();
+    this.out = new OutputBuf({ pool: this.pool, cap: Math.min(options.outputCap, BufPool.largest) });
+    this.decoder = new FrameDecoder({
+      maxMessageLength: options.maxMessageLength,
+      pool: this.pool,
+      onFrame: (msgid, body) => {
+        this.messagesIn++;
+        const err = owner.router.dispatch(msgid, body, this.facade);
+        if (err !== undefined) owner.onRouteError(this, err);
+      },
+    });
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("end", () => this.noteClose("peer-closed", undefined));
+    socket.on("error", (err) => this.noteClose("error", err));
+    socket.on("close", () => this.onSocketClose());
+  }
+
+  get closed(): boolean {
+    return this.ending || this.finished;
+  }
+
+  /** Bytes accepted but not yet written to the kernel. */
+  get pendingBytes(): number {
+    return this.out.length + this.socket.writableLength;
+  }
+
+  /** Bytes of a started frame held while waiting for the rest of it. */
+  get partialFrameBytes(): number {
+    return this.decoder.buffered;
+  }
+
+  /**
+   * Queue one frame. See {@link NetConnection.sendMessage}: true = accepted,
+   * false = accepted past the high-water mark; throws when refused (closed,
+   * too long, output full) and then nothing was queued.
+   */
+  sendMessage(data: MessageBody, msgid: number): boolean {
+    if (this.ending || this.finished) throw new SendError("LARS_CONN_CLOSED", `connection ${this.id} is closed`);
+    const frameBytes = HEADER_LENGTH + bodyLength(data);
+    const pending = this.out.length + this.socket.writableLength;
+    if (pending + frameBytes > this.options.outputCap) {
+      const err = new SendError(
+        "LARS_OUTPUT_FULL",
+        `connection ${this.id}: output full (${pending} of ${this.options.outputCap} bytes unsent), message msgid ${msgid} refused`,
+      );
+      if (this.options.closeOnOutputFull) this.closeWith("output-full", err);
+      throw err;
+    }
+    writeFrame(this.out, msgid, data, this.options.maxMessageLength);
+    this.messagesOut++;
+    this.bytesOut += frameBytes;
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      this.owner.loop.addTask(flushTask, this);
+    }
+    if (pending + frameBytes > this.options.highWaterMark) {
+      if (!this.aboveHighWater) {
+        this.aboveHighWater = true;
+        this.owner.onBackpressure(this);
+      }
+      return false;
+    }
+    return true;
+  }
+
+  /** Write everything queued now, in one socket write. Normally run by the loop once per turn. */
+  flush(): void {
+    this.flushQueued = false;
+    const buf = this.out.detach();
+    if (buf === null) return;
+    if (this.finished || this.socket.destroyed) {
+      this.pool.revert(buf);
+      return;
+    }
+    this.inflight.push(buf);
+    this.socket.write(buf.view(), this.onWritten);
+  }
+
+  /** Graceful close: flush what was accepted, then end. Idempotent; allowed inside handlers. */
+  close(): void {
+    this.closeWith("local");
+  }
+
+  /**
+   * Close with `reason` (the first reason given wins). Output already
+   * accepted is flushed; the socket is destroyed if it has not closed within
+   * `closeTimeoutMs`. With `immediate`, the socket is destroyed at once.
+   */
+  closeWith(reason: CloseReason, error?: LarsError | Error, immediate = false): void {
+    this.noteClose(reason, error);
+    if (this.finished) return;
+    if (immediate) {
+      this.socket.destroy();
+      return;
+    }
+    if (this.ending) return;
+    this.ending = true;
+    this.decoder.close();
+    this.flush();
+    this.socket.end();
+    if (this.options.closeTimeoutMs > 0) {
+      this.closeTimer = this.owner.loop.runAfter(this.options.closeTimeoutMs, () => this.socket.destroy());
+    } else {
+      this.socket.destroy();
+    }
+  }
+
+  /** Stop (false) or resume (true) reading from the peer. */
+  setReading(on: boolean): void {
+    if (on) this.socket.resume();
+    else this.socket.pause();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.bytesIn += chunk.length;
+    this.lastReceiveAt = performance.now();
+    if (!this.decoder.open) return; // closing after a bad frame or close(): ignore the rest
+    const framesBefore = this.messagesIn;
+    let err: LarsError | null;
+    try {
+      err = this.decoder.feed(chunk);
+    } catch (thrown) {
+      // Only a throwing owner hook gets here (the router never throws).
+      this.closeWith("error", thrown instanceof Error ? thrown : new Error(String(thrown)));
+      return;
+    }
+    if (err !== null) this.closeWith("bad-frame", err);
+    else if (this.decoder.buffered === 0) this.partialSince = 0;
+    // A frame completed in this chunk means the partial one began here too.
+    else if (this.partialSince === 0 || this.messagesIn !== framesBefore) this.partialSince = this.lastReceiveAt;
+  }
+
+  private readonly onWritten = (): void => {
+    const buf = this.inflight.shift();
+    if (buf === undefined) return; // reverted already when the socket closed
+    this.pool.revert(buf);
+    if (this.aboveHighWater && this.pendingBytes <= this.options.lowWaterMark) {
+      this.aboveHighWater = false;
+      if (!this.finished) this.owner.onDrain(this);
+    }
+  };
+
+  private noteClose(reason: CloseReason, error: LarsError | Error | undefined): void {
+    if (this.closeReason === undefined) {
+      this.closeReason = reason;
+      this.closeError = error;
+    }
+  }
+
+  private onSocketClose(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.closeTimer?.cancel();
+    this.decoder.close();
+    try {
+      this.owner.onClosed(this, this.closeReason ?? "peer-closed", this.closeError);
+    } finally {
+      // The handle is closed: libuv no longer reads these buffers, so they can go back.
+      for (const buf of this.inflight) this.pool.revert(buf);
+      this.inflight.length = 0;
+      this.out.clear();
+      this.clearAttrs();
+    }
+  }
+}

@@ -1,0 +1,32 @@
+import type { LarsError } from "@lars/iobuf";
+import type { CloseReason, TcpConn } from "@lars/tcp-conn";
+
+/**
+ * The server's hooks: `on*` fields of {@link TcpServerOptions}. Each runs on
+ * the server's loop; a hook that throws is reported through `onError` (or the
+ * logger) and never kills the server. All may call `conn.sendMessage` and
+ * `conn.close()`.
+ */
+export interface TcpServerHooks {
+  /** After a connection is accepted and ready (C++ `set_conn_start`). Set attributes here. */
+  onConnStart?: (conn: TcpConn) => void;
+  /**
+   * Exactly once per connection that reached `onConnStart`, before its
+   * buffers and attributes go (C++ `set_conn_close`). `error` is set for
+   * `"bad-frame"` and `"error"` (and others when known).
+   */
+  onConnClose?: (conn: TcpConn, reason: CloseReason, error: LarsError | Error | undefined) => void;
+  /** The connection's unsent output passed `highWaterMark`: `sendMessage` now returns false. */
+  onBackpressure?: (conn: TcpConn) => void;
+  /** The connection's unsent output fell to `lowWaterMark` after backpressure. */
+  onDrain?: (conn: TcpConn) => void;
+  /**
+   * Something was refused or failed without closing the server: unknown
+   * msgid, a route handler or hook threw, a payload failed to decode, a bad
+   * frame (also given to `onConnClose`). Default: `logger.warn`, or nothing
+   * without a logger (the counters in `stats()` still count it).
+   */
+  onError?: (err: LarsError, conn: TcpConn | undefined) => void;
+  /** A connection past `maxConn` was closed at once; it never reaches the other hooks. */
+  onConnRefused?: (info: { remoteAddress: string | undefined; remotePort: number | undefined }) => void;
+}

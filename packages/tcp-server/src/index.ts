@@ -1,0 +1,10 @@
+export { TcpServer } from "./tcp-server.js";
+export type { BroadcastResult } from "./tcp-server.js";
+export type { TcpServerHooks } from "./hooks.js";
+export { resolveTcpServerOptions, DEFAULT_HOST, DEFAULT_MAX_CONN, DEFAULT_SHUTDOWN_DEADLINE_MS } from "./options.js";
+export type { TcpServerOptions, ResolvedTcpServerOptions } from "./options.js";
+export { addStats } from "./server-stats.js";
+export type { TcpServerStats } from "./server-stats.js";
+export { HookError, ServerStateError } from "./errors.js";
+export { TcpConn } from "@lars/tcp-conn";
+export type { CloseReason, TcpConnOptions } from "@lars/tcp-conn";

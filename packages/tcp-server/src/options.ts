@@ -1,0 +1,65 @@
+import type { MessageRouter, NetConnection } from "@lars/codec";
+import type { Logger } from "@lars/iobuf";
+import { resolveTcpConnOptions } from "@lars/tcp-conn";
+import type { ResolvedTcpConnOptions, TcpConnOptions } from "@lars/tcp-conn";
+import type { TcpServerHooks } from "./hooks.js";
+
+/** Default address: every IPv4 interface, as the C++ examples' `0.0.0.0`. */
+export const DEFAULT_HOST = "0.0.0.0";
+/** Default connection limit, as the C++ serv.conf examples. */
+export const DEFAULT_MAX_CONN = 1024;
+/** Default deadline of a graceful `close()`, ms. */
+export const DEFAULT_SHUTDOWN_DEADLINE_MS = 5000;
+
+export interface TcpServerOptions extends TcpConnOptions, TcpServerHooks {
+  /** Address to listen on. Default `"0.0.0.0"`. */
+  host?: string;
+  /** Port; 0 picks a free one (read it from `listen()`'s result). Default 0. */
+  port?: number;
+  /** Most connections served at once; more are closed at accept. Default 1024. */
+  maxConn?: number;
+  /** Close a connection that has sent nothing for this long, ms (`"idle"`). Default off. 60000 suits most services. */
+  idleTimeoutMs?: number;
+  /** Close a connection whose started frame is not complete within this long, ms (`"frame-timeout"`, slowloris). Default off. */
+  frameTimeoutMs?: number;
+  /** Routes; share one router between servers if you like. Default: a new router. */
+  router?: MessageRouter<NetConnection>;
+  logger?: Logger;
+  /** listen backlog. Default 511 (Node's). */
+  backlog?: number;
+}
+
+export interface ResolvedTcpServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly maxConn: number;
+  readonly idleTimeoutMs: number;
+  readonly frameTimeoutMs: number;
+  readonly backlog: number;
+  readonly conn: ResolvedTcpConnOptions;
+}
+
+function optionalTimeout(value: number | undefined, field: string): number {
+  if (value === undefined || value === 0) return 0;
+  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${field} must be a positive number of ms (or 0/undefined for off), got ${value}`);
+  return value;
+}
+
+/** Merge defaults and validate, naming the bad field. */
+export function resolveTcpServerOptions(options: TcpServerOptions): ResolvedTcpServerOptions {
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port must be an integer in 0..65535, got ${port}`);
+  const maxConn = options.maxConn ?? DEFAULT_MAX_CONN;
+  if (!Number.isSafeInteger(maxConn) || maxConn <= 0) throw new RangeError(`maxConn must be a positive integer, got ${maxConn}`);
+  const backlog = options.backlog ?? 511;
+  if (!Number.isInteger(backlog) || backlog <= 0) throw new RangeError(`backlog must be a positive integer, got ${backlog}`);
+  return {
+    host: options.host ?? DEFAULT_HOST,
+    port,
+    maxConn,
+    idleTimeoutMs: optionalTimeout(options.idleTimeoutMs, "idleTimeoutMs"),
+    frameTimeoutMs: optionalTimeout(options.frameTimeoutMs, "frameTimeoutMs"),
+    backlog,
+    conn: resolveTcpConnOptions(options),
+  };
+}
