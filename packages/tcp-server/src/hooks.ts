@@ -1,5 +1,6 @@
 import type { LarsError } from "@lars/iobuf";
 import type { CloseReason, TcpConn } from "@lars/tcp-conn";
+import type { WorkerExitInfo } from "./cluster-primary.js";
 
 /**
  * The server's hooks: `on*` fields of {@link TcpServerOptions}. Each runs on
@@ -29,4 +30,11 @@ export interface TcpServerHooks {
   onError?: (err: LarsError, conn: TcpConn | undefined) => void;
   /** A connection past `maxConn` was closed at once; it never reaches the other hooks. */
   onConnRefused?: (info: { remoteAddress: string | undefined; remotePort: number | undefined }) => void;
+  /**
+   * Primary only: a worker process ended while serving. Its connections are
+   * gone (their peers saw them close) and their close hooks could not run in
+   * it; `lostConnections` counts them. A worker that died (signal or non-zero
+   * code) is replaced unless workers keep dying at start-up.
+   */
+  onWorkerExit?: (info: WorkerExitInfo) => void;
 }

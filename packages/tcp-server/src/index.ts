@@ -1,5 +1,8 @@
 export { TcpServer } from "./tcp-server.js";
-export type { BroadcastResult } from "./tcp-server.js";
+export type { BroadcastResult, ServerRole } from "./tcp-server.js";
+export type { WorkerExitInfo } from "./cluster-primary.js";
+export { TaskError } from "./task-registry.js";
+export type { TaskHandler } from "./task-registry.js";
 export type { TcpServerHooks } from "./hooks.js";
 export { resolveTcpServerOptions, DEFAULT_HOST, DEFAULT_MAX_CONN, DEFAULT_SHUTDOWN_DEADLINE_MS } from "./options.js";
 export type { TcpServerOptions, ResolvedTcpServerOptions } from "./options.js";

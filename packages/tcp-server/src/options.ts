@@ -25,6 +25,13 @@ export interface TcpServerOptions extends TcpConnOptions, TcpServerHooks {
   /** Routes; share one router between servers if you like. Default: a new router. */
   router?: MessageRouter<NetConnection>;
   logger?: Logger;
+  /**
+   * Worker processes (Lars `threadNum`). 0 (default): serve in this process.
+   * N > 0: this program also runs in N `node:cluster` workers; the primary
+   * accepts, enforces `maxConn` for the whole server, and hands connections
+   * to workers round-robin.
+   */
+  workers?: number;
   /** listen backlog. Default 511 (Node's). */
   backlog?: number;
 }

@@ -1,3 +1,4 @@
+import cluster from "node:cluster";
 import { createServer } from "node:net";
 import type { AddressInfo, Server, Socket } from "node:net";
 import { MessageRouter } from "@lars/codec";
@@ -7,7 +8,13 @@ import type { Logger } from "@lars/iobuf";
 import type { EventLoop, LoopResource, TimerHandle } from "@lars/event-loop";
 import { TcpConn } from "@lars/tcp-conn";
 import type { CloseReason, TcpConnOwner } from "@lars/tcp-conn";
+import { ClusterPrimary } from "./cluster-primary.js";
+import type { WorkerExitInfo } from "./cluster-primary.js";
+import { ClusterWorker } from "./cluster-worker.js";
 import { HookError, ServerStateError } from "./errors.js";
+import { WORKER_ENV } from "./ipc-messages.js";
+import { TaskRegistry } from "./task-registry.js";
+import type { TaskHandler } from "./task-registry.js";
 import type { TcpServerHooks } from "./hooks.js";
 import { DEFAULT_SHUTDOWN_DEADLINE_MS, resolveTcpServerOptions } from "./options.js";
 import type { ResolvedTcpServerOptions, TcpServerOptions } from "./options.js";
@@ -22,10 +29,19 @@ export interface BroadcastResult {
   refused: number;
 }
 
+/** Which process of a server this is: the only one, a multi-worker primary, or one of its workers. */
+export type ServerRole = "single" | "primary" | "worker";
+
+let multiWorkerServerMade = false;
+
 /**
  * A Lars TCP server (C++ `tcp_server`): accepts connections up to `maxConn`,
  * frames and routes their messages, and runs the hooks. Owned by its loop:
  * `loop.stop()` closes it.
+ *
+ * With `workers: N > 0` the same program runs in a primary and N
+ * `node:cluster` workers (see the README): the primary accepts and hands
+ * connections out round-robin; routes and hooks run in the workers.
  */
 export class TcpServer implements LoopResource, TcpConnOwner {
   readonly loop: EventLoop;
@@ -39,6 +55,11 @@ export class TcpServer implements LoopResource, TcpConnOwner {
   private sweepTimer: TimerHandle | undefined;
   private closing: Promise<void> | undefined;
   private allClosed: (() => void) | undefined;
+  private readonly tasks = new TaskRegistry();
+  private readonly primary: ClusterPrimary | undefined;
+  private readonly worker: ClusterWorker | undefined;
+  /** Which process of the server this is. */
+  readonly role: ServerRole;
 
   constructor(loop: EventLoop, options: TcpServerOptions = {}) {
     this.loop = loop;
@@ -46,7 +67,63 @@ export class TcpServer implements LoopResource, TcpConnOwner {
     this.router = options.router ?? new MessageRouter();
     this.logger = options.logger ?? loop.logger;
     this.hooks = options;
+    const workers = options.workers ?? 0;
+    if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`workers must be a non-negative integer, got ${workers}`);
+    if (workers === 0) {
+      this.role = "single";
+    } else {
+      if (multiWorkerServerMade) throw new ServerStateError("only one TcpServer per program may use workers");
+      multiWorkerServerMade = true;
+      if (cluster.isPrimary) {
+        this.role = "primary";
+        this.primary = new ClusterPrimary(this.options, workers, {
+          report: (err) => this.report(err, undefined),
+          refused: (info) => this.callHook("onConnRefused", undefined, () => this.hooks.onConnRefused?.(info)),
+          workerExit: (info: WorkerExitInfo) => this.callHook("onWorkerExit", undefined, () => this.hooks.onWorkerExit?.(info)),
+        });
+      } else if (process.env[WORKER_ENV] === "1") {
+        this.role = "worker";
+        this.worker = new ClusterWorker({
+          adopt: (socket) => this.accept(socket),
+          runTask: (name, payload) => this.tasks.run(name, payload)?.message,
+          stats: () => this.stats(),
+          shutdown: (deadlineMs) => void this.loop.stop(deadlineMs),
+        });
+      } else {
+        throw new ServerStateError("workers > 0 in a cluster worker that this server did not fork");
+      }
+    }
     loop.own(this);
+  }
+
+  /**
+   * Register a named task (C++ Lars `task_func`), in every process: the
+   * same program runs in the primary and in each worker. {@link sendTask}
+   * runs it on the workers' loops. @throws TaskError `LARS_TASK_DUPLICATE`
+   */
+  onTask(name: string, handler: TaskHandler): this {
+    this.tasks.register(name, handler);
+    return this;
+  }
+
+  /**
+   * Run task `name` with a JSON-serialisable `payload` (C++ `send_task`): in
+   * every worker (`"all"`) or the worker with that id; in a single-process
+   * server, on this loop in the next batch. Returns how many processes it
+   * was sent to. Failures in a worker are reported through `onError`.
+   */
+  sendTask(name: string, payload: unknown = null, target: "all" | number = "all"): number {
+    if (this.primary !== undefined) return this.primary.sendTask(name, payload, target);
+    this.loop.addTask(() => {
+      const err = this.tasks.run(name, payload);
+      if (err !== undefined) this.report(err, undefined);
+    });
+    return 1;
+  }
+
+  /** Worker ids (primary only; empty elsewhere). */
+  workerIds(): number[] {
+    return this.primary?.workerIds() ?? [];
   }
 
   /** Route frames of `msgid` to `handler` (C++ `add_msg_router`). @throws DuplicateRouteError */
@@ -62,6 +139,8 @@ export class TcpServer implements LoopResource, TcpConnOwner {
   listen(): Promise<AddressInfo> {
     if (this.server !== undefined) return Promise.reject(new ServerStateError("listen() called twice"));
     if (this.closing !== undefined) return Promise.reject(new ServerStateError("server is closed"));
+    if (this.primary !== undefined) return this.primary.listen().then((a) => this.startedOn(a));
+    if (this.worker !== undefined) return this.worker.listen().then((a) => this.startedOn(a));
     const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
     this.server = server;
     const { host, port, backlog } = this.options;
@@ -74,16 +153,22 @@ export class TcpServer implements LoopResource, TcpConnOwner {
       server.listen({ host, port, backlog }, () => {
         server.off("error", onError);
         server.on("error", (err) => this.report(new LarsError("LARS_SERVER_ERROR", err.message, { cause: err }), undefined));
-        this.startSweep();
-        resolve(server.address() as AddressInfo);
+        resolve(this.startedOn(server.address() as AddressInfo));
       });
     });
   }
 
   /** The bound address, once listening. */
   address(): AddressInfo | undefined {
-    const a = this.server?.address();
-    return a !== null && typeof a === "object" ? a : undefined;
+    return this.bound;
+  }
+
+  private bound: AddressInfo | undefined;
+
+  private startedOn(address: AddressInfo): AddressInfo {
+    this.bound = address;
+    this.startSweep();
+    return address;
   }
 
   /** The connections open now (a snapshot). */
@@ -91,8 +176,9 @@ export class TcpServer implements LoopResource, TcpConnOwner {
     return [...this.conns];
   }
 
+  /** Connections open now (in a primary: across all workers). */
   get connectionCount(): number {
-    return this.conns.size;
+    return this.primary?.connectionCount ?? this.conns.size;
   }
 
   /** Send one frame to every open connection. Refusals are reported, not thrown (except a body too long). */
@@ -111,8 +197,18 @@ export class TcpServer implements LoopResource, TcpConnOwner {
     return result;
   }
 
+  /**
+   * Counters now. In a primary: its own connection counts plus each
+   * worker's last reported counters (see {@link collectStats} for fresh ones).
+   */
   stats(): TcpServerStats {
+    if (this.primary !== undefined) return this.primary.stats();
     return this.counters.snapshot(this.conns, this.conns.size);
+  }
+
+  /** {@link stats}, after asking every worker for fresh counters (waits at most `timeoutMs`). */
+  collectStats(timeoutMs = 1000): Promise<TcpServerStats> {
+    return this.primary?.collectStats(timeoutMs) ?? Promise.resolve(this.stats());
   }
 
   /**
@@ -128,6 +224,11 @@ export class TcpServer implements LoopResource, TcpConnOwner {
 
   private async shutdown(deadlineMs: number): Promise<void> {
     this.sweepTimer?.cancel();
+    if (this.primary !== undefined) {
+      await this.primary.close(deadlineMs);
+      this.loop.disown(this);
+      return;
+    }
     const server = this.server;
     const listening = server === undefined ? Promise.resolve() : new Promise<void>((resolve) => server.close(() => resolve()));
     if (this.conns.size > 0) {
@@ -140,11 +241,13 @@ export class TcpServer implements LoopResource, TcpConnOwner {
       clearTimeout(deadline);
     }
     await listening;
+    this.worker?.detach();
     this.loop.disown(this);
   }
 
   private accept(socket: Socket): void {
-    if (this.closing !== undefined || this.conns.size >= this.options.maxConn) {
+    // A worker's connections were counted against maxConn by the primary.
+    if (this.closing !== undefined || (this.worker === undefined && this.conns.size >= this.options.maxConn)) {
       this.counters.refused++;
       const info = { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort };
       socket.on("error", () => {}); // the refused peer may reset; nothing to report
@@ -180,6 +283,7 @@ export class TcpServer implements LoopResource, TcpConnOwner {
     this.counters.retire(conn, reason);
     if (reason === "bad-frame" && error instanceof LarsError) this.report(error, conn);
     this.callHook("onConnClose", conn, () => this.hooks.onConnClose?.(conn, reason, error));
+    this.worker?.connectionClosed();
     if (this.conns.size === 0 && this.allClosed !== undefined) this.allClosed();
   }
 
