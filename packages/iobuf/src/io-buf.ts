@@ -80,7 +80,7 @@ export class IoBuf {
   /** Move the unread bytes to offset 0, so all free space is at the tail. */
   adjust(): void {
     if (this.head !== 0) {
-      if (this.length > 1) this.data.copyWithin(0, this.head, this.head + this.length);
+      if (this.length !== 0) this.data.copyWithin(0, this.head, this.head + this.length);
       this.head = 0;
     }
   }
