@@ -1,5 +1,5 @@
-import { BufferFullError, LarsError, OutputBuf } from "@lars/iobuf";
-import type { BufPool } from "@lars/iobuf";
+import { BufferFullError, OutputBuf } from "@lars/iobuf";
+import type { BufPool, LarsError } from "@lars/iobuf";
 import { ConnectionAttributes } from "./connection-attributes.js";
 import { SendError } from "./errors.js";
 import { HEADER_LENGTH, resolveMaxMessageLength, writeFrame } from "./frame.js";
