@@ -56,11 +56,19 @@ export class UnknownMsgidError extends LarsError {
   }
 }
 
+function describe(value: unknown): string {
+  try {
+    return value instanceof Error ? value.message : String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
 /** A route handler threw; `cause` holds what it threw. */
 export class HandlerError extends LarsError {
   override readonly name = "HandlerError";
   constructor(readonly msgid: number, cause: unknown) {
-    super("LARS_HANDLER_ERROR", `handler for msgid ${msgid} threw: ${String(cause)}`, { cause });
+    super("LARS_HANDLER_ERROR", `handler for msgid ${msgid} threw: ${describe(cause)}`, { cause });
   }
 }
 
