@@ -127,6 +127,7 @@ export class ClusterPrimary {
       bytesOut: 0,
       decodeErrors: 0,
       routeErrors: 0,
+      tlsErrors: 0,
       closes: {},
     };
     for (const w of this.lastWorkerStats.values()) s = addStats(s, w);

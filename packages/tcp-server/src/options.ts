@@ -1,3 +1,4 @@
+import type { TlsOptions } from "node:tls";
 import type { MessageRouter, NetConnection } from "@lars/codec";
 import type { Logger } from "@lars/iobuf";
 import { resolveTcpConnOptions } from "@lars/tcp-conn";
@@ -34,6 +35,16 @@ export interface TcpServerOptions extends TcpConnOptions, TcpServerHooks {
   workers?: number;
   /** listen backlog. Default 511 (Node's). */
   backlog?: number;
+  /**
+   * Serve TLS instead of plain TCP (`node:tls` options: `key`, `cert`, `ca`,
+   * `requestCert` + `rejectUnauthorized` to verify client certificates).
+   * Routing, framing and backpressure are the same. A failed handshake
+   * (e.g. plaintext to this port, an untrusted client certificate) is
+   * reported as `LARS_TLS_HANDSHAKE` and never reaches the connection hooks.
+   */
+  tls?: TlsOptions;
+  /** TLS only: a handshake not done within this long is dropped, ms. Default 10000. */
+  handshakeTimeoutMs?: number;
 }
 
 export interface ResolvedTcpServerOptions {
@@ -43,6 +54,8 @@ export interface ResolvedTcpServerOptions {
   readonly idleTimeoutMs: number;
   readonly frameTimeoutMs: number;
   readonly backlog: number;
+  readonly tls: TlsOptions | undefined;
+  readonly handshakeTimeoutMs: number;
   readonly conn: ResolvedTcpConnOptions;
 }
 
@@ -67,6 +80,8 @@ export function resolveTcpServerOptions(options: TcpServerOptions): ResolvedTcpS
     idleTimeoutMs: optionalTimeout(options.idleTimeoutMs, "idleTimeoutMs"),
     frameTimeoutMs: optionalTimeout(options.frameTimeoutMs, "frameTimeoutMs"),
     backlog,
+    tls: options.tls,
+    handshakeTimeoutMs: optionalTimeout(options.handshakeTimeoutMs, "handshakeTimeoutMs") || 10_000,
     conn: resolveTcpConnOptions(options),
   };
 }

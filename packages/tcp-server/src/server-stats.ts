@@ -16,6 +16,8 @@ export interface TcpServerStats {
   decodeErrors: number;
   /** Frames not delivered: unknown msgid, handler threw, payload decode failed. */
   routeErrors: number;
+  /** TLS handshakes that failed (plaintext to a TLS port, untrusted certificate, timeout). */
+  tlsErrors: number;
   /** Closed connections by reason. */
   closes: Partial<Record<CloseReason, number>>;
 }
@@ -26,6 +28,7 @@ export class StatsAccumulator {
   refused = 0;
   decodeErrors = 0;
   routeErrors = 0;
+  tlsErrors = 0;
   private messagesIn = 0;
   private messagesOut = 0;
   private bytesIn = 0;
@@ -53,6 +56,7 @@ export class StatsAccumulator {
       bytesOut: this.bytesOut,
       decodeErrors: this.decodeErrors,
       routeErrors: this.routeErrors,
+      tlsErrors: this.tlsErrors,
       closes: { ...this.closes },
     };
     for (const c of live) {
@@ -79,6 +83,7 @@ export function addStats(a: TcpServerStats, b: TcpServerStats): TcpServerStats {
     bytesOut: a.bytesOut + b.bytesOut,
     decodeErrors: a.decodeErrors + b.decodeErrors,
     routeErrors: a.routeErrors + b.routeErrors,
+    tlsErrors: a.tlsErrors + b.tlsErrors,
     closes,
   };
 }

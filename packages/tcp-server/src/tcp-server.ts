@@ -1,6 +1,8 @@
 import cluster from "node:cluster";
 import { createServer } from "node:net";
 import type { AddressInfo, Server, Socket } from "node:net";
+import { TLSSocket, createSecureContext, createServer as createTlsServer } from "node:tls";
+import type { SecureContext } from "node:tls";
 import { MessageRouter } from "@lars/codec";
 import type { MessageBody, NetConnection, RouteHandler } from "@lars/codec";
 import { LarsError } from "@lars/iobuf";
@@ -84,7 +86,7 @@ export class TcpServer implements LoopResource, TcpConnOwner {
       } else if (process.env[WORKER_ENV] === "1") {
         this.role = "worker";
         this.worker = new ClusterWorker({
-          adopt: (socket) => this.accept(socket),
+          adopt: (socket) => this.adopt(socket),
           runTask: (name, payload) => this.tasks.run(name, payload)?.message,
           stats: () => this.stats(),
           shutdown: (deadlineMs) => void this.loop.stop(deadlineMs),
@@ -141,7 +143,14 @@ export class TcpServer implements LoopResource, TcpConnOwner {
     if (this.closing !== undefined) return Promise.reject(new ServerStateError("server is closed"));
     if (this.primary !== undefined) return this.primary.listen().then((a) => this.startedOn(a));
     if (this.worker !== undefined) return this.worker.listen().then((a) => this.startedOn(a));
-    const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    const tlsOptions = this.options.tls;
+    let server: Server;
+    if (tlsOptions === undefined) {
+      server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    } else {
+      server = createTlsServer({ ...tlsOptions, handshakeTimeout: this.options.handshakeTimeoutMs }, (socket) => this.accept(socket));
+      server.on("tlsClientError", (err: Error, socket: TLSSocket) => this.onTlsError(err, socket));
+    }
     this.server = server;
     const { host, port, backlog } = this.options;
     return new Promise<AddressInfo>((resolve, reject) => {
@@ -259,6 +268,45 @@ export class TcpServer implements LoopResource, TcpConnOwner {
     this.conns.add(conn);
     this.counters.total++;
     this.callHook("onConnStart", conn, () => this.hooks.onConnStart?.(conn));
+  }
+
+  /**
+   * A worker takes a raw connection from the primary; with TLS it runs the
+   * handshake here (the primary only ever sees TCP).
+   */
+  private adopt(socket: Socket): void {
+    const tlsOptions = this.options.tls;
+    if (tlsOptions === undefined) {
+      this.accept(socket);
+      return;
+    }
+    this.secureContext ??= createSecureContext(tlsOptions);
+    const secure = new TLSSocket(socket, {
+      isServer: true,
+      secureContext: this.secureContext,
+      requestCert: tlsOptions.requestCert ?? false,
+      rejectUnauthorized: tlsOptions.rejectUnauthorized ?? true,
+    });
+    const timer = setTimeout(() => secure.destroy(new Error("TLS handshake timed out")), this.options.handshakeTimeoutMs);
+    const onError = (err: Error): void => {
+      clearTimeout(timer);
+      this.onTlsError(err, secure);
+      this.worker?.connectionClosed();
+    };
+    secure.once("error", onError);
+    secure.once("secure", () => {
+      clearTimeout(timer);
+      secure.off("error", onError);
+      this.accept(secure);
+    });
+  }
+
+  private secureContext: SecureContext | undefined;
+
+  private onTlsError(err: Error, socket: Socket): void {
+    this.counters.tlsErrors++;
+    socket.destroy();
+    this.report(new LarsError("LARS_TLS_HANDSHAKE", `TLS handshake with ${socket.remoteAddress ?? "?"} failed: ${err.message}`, { cause: err }), undefined);
   }
 
   /** @internal TcpConnOwner */
