@@ -1,0 +1,118 @@
+import { LarsError } from "@lars/iobuf";
+
+export { LarsError, isLarsError } from "@lars/iobuf";
+export { SendError } from "@lars/codec";
+export { InvalidArgumentError } from "@lars/event-loop";
+
+/** Why a connect attempt failed: refused/unreachable (`LARS_CONNECT_FAILED`) or too slow (`LARS_CONNECT_TIMEOUT`). */
+export type ConnectErrorCode = "LARS_CONNECT_FAILED" | "LARS_CONNECT_TIMEOUT";
+
+/**
+ * One failed connect attempt, reported through `onError` and the
+ * `"reconnecting"` status; `cause` is the socket error when there was one.
+ */
+export class ConnectError extends LarsError {
+  override readonly name = "ConnectError";
+  declare readonly code: ConnectErrorCode;
+  constructor(
+    code: ConnectErrorCode,
+    readonly target: string,
+    /** 0 for the first connect, then 1, 2, ... for reconnect attempts since the last success. */
+    readonly attempt: number,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, `${target}: ${message}`, options);
+  }
+}
+
+/**
+ * An established connection went away (`LARS_CONN_LOST`). The `lastError`
+ * given to the backoff `delay` function and to `onGiveUp` after a loss;
+ * `reason` is the connection's close reason, `cause` its error if any.
+ */
+export class ConnectionLostError extends LarsError {
+  override readonly name = "ConnectionLostError";
+  constructor(
+    readonly target: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super("LARS_CONN_LOST", `${target}: connection lost (${reason})`, options);
+  }
+}
+
+/** The client was closed by `close()` or `loop.stop()` (`LARS_CLIENT_CLOSED`): `ready()` rejects with it, queued messages are dropped with it. */
+export class ClientClosedError extends LarsError {
+  override readonly name = "ClientClosedError";
+  constructor(readonly target: string) {
+    super("LARS_CLIENT_CLOSED", `${target}: client closed`);
+  }
+}
+
+/**
+ * The client stopped reconnecting on its own (`LARS_CLIENT_GAVE_UP`):
+ * `maxAttempts` reconnect attempts failed, or reconnecting is disabled.
+ * `cause` is the last connect or connection error.
+ */
+export class GaveUpError extends LarsError {
+  override readonly name = "GaveUpError";
+  constructor(
+    readonly target: string,
+    /** Reconnect attempts made since the last successful connect. */
+    readonly attempts: number,
+    lastError: Error,
+  ) {
+    super("LARS_CLIENT_GAVE_UP", `${target}: gave up after ${attempts} reconnect attempt(s): ${lastError.message}`, {
+      cause: lastError,
+    });
+  }
+}
+
+/** Codes of {@link RequestError}. */
+export type RequestErrorCode = "LARS_REQUEST_TIMEOUT" | "LARS_REQUEST_ABORTED" | "LARS_CONN_LOST";
+
+/**
+ * A `request()` that got no reply: timed out, aborted through its signal, or
+ * its connection went away (or the client closed) while it waited.
+ */
+export class RequestError extends LarsError {
+  override readonly name = "RequestError";
+  declare readonly code: RequestErrorCode;
+  constructor(
+    code: RequestErrorCode,
+    readonly msgid: number,
+    readonly replyMsgid: number,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, `request msgid ${msgid} (reply msgid ${replyMsgid}): ${message}`, options);
+  }
+}
+
+/**
+ * Messages queued while disconnected that will never be sent (the client
+ * closed or gave up), reported through `onError` when no `onQueuedDropped`
+ * hook is given. `cause` says why.
+ */
+export class QueueDroppedError extends LarsError {
+  override readonly name = "QueueDroppedError";
+  constructor(
+    readonly target: string,
+    readonly count: number,
+    cause: Error,
+  ) {
+    super("LARS_QUEUE_DROPPED", `${target}: ${count} queued message(s) dropped unsent: ${cause.message}`, { cause });
+  }
+}
+
+/** A user hook or `delay` function threw (`LARS_HOOK_ERROR`); `cause` is what it threw. */
+export class HookError extends LarsError {
+  override readonly name = "HookError";
+  constructor(
+    readonly hook: string,
+    cause: unknown,
+  ) {
+    super("LARS_HOOK_ERROR", `${hook} threw: ${String(cause)}`, { cause });
+  }
+}
