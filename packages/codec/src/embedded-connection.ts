@@ -1,6 +1,7 @@
 import { BufferFullError, OutputBuf } from "@lars/iobuf";
 import type { BufPool, LarsError } from "@lars/iobuf";
 import { ConnectionAttributes } from "./connection-attributes.js";
+import { nextConnectionId } from "./connection-id.js";
 import { SendError } from "./errors.js";
 import { HEADER_LENGTH, resolveMaxMessageLength, writeFrame } from "./frame.js";
 import type { Frame, MessageBody } from "./frame.js";
@@ -17,7 +18,7 @@ export interface EmbeddedConnectionOptions {
   pool?: BufPool;
 }
 
-let nextEmbeddedId = 1;
+
 
 /**
  * An in-memory {@link NetConnection} (like Netty's EmbeddedChannel) for
@@ -29,7 +30,7 @@ let nextEmbeddedId = 1;
  * {@link errors} rather than thrown, as a transport would report them.
  */
 export class EmbeddedConnection extends ConnectionAttributes implements NetConnection {
-  readonly id = nextEmbeddedId++;
+  readonly id = nextConnectionId();
   readonly transport = "memory";
   readonly remoteAddress = "memory";
   readonly remotePort = undefined;

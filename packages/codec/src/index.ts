@@ -14,6 +14,7 @@ export { MessageRouter } from "./message-router.js";
 export type { MessageRouterOptions, RouteHandler, UnknownRouteHandler } from "./message-router.js";
 export type { NetConnection, AttributeKey } from "./net-connection.js";
 export { ConnectionAttributes } from "./connection-attributes.js";
+export { nextConnectionId } from "./connection-id.js";
 export { EmbeddedConnection, createConnectionPair } from "./embedded-connection.js";
 export type { EmbeddedConnectionOptions, ConnectionPair } from "./embedded-connection.js";
 export { bytesCodec, utf8Codec, jsonCodec } from "./payload-codec.js";

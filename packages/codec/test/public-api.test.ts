@@ -28,6 +28,7 @@ const RUNTIME_EXPORTS = [
   "encodeFrame",
   "isLarsError",
   "jsonCodec",
+  "nextConnectionId",
   "registerTyped",
   "resolveMaxMessageLength",
   "typedRoute",

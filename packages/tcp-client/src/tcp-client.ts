@@ -1,4 +1,4 @@
-import { ConnectionAttributes, FrameTooLongError, InvalidMsgidError, MessageRouter, SendError, bodyLength } from "@lars/codec";
+import { ConnectionAttributes, FrameTooLongError, InvalidMsgidError, MessageRouter, SendError, bodyLength, nextConnectionId } from "@lars/codec";
 import type { MessageBody, NetConnection, RouteHandler } from "@lars/codec";
 import { InvalidArgumentError } from "@lars/event-loop";
 import type { EventLoop, LoopResource, TimerHandle } from "@lars/event-loop";
@@ -26,7 +26,7 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-let nextClientId = 1;
+
 const CONNECTED: ClientStatus = { state: "connected" };
 
 /**
@@ -46,7 +46,7 @@ const CONNECTED: ClientStatus = { state: "connected" };
  */
 export class TcpClient extends ConnectionAttributes implements NetConnection, LoopResource {
   /** Stable for the client's life (not the id of the connection underneath). */
-  readonly id = nextClientId++;
+  readonly id = nextConnectionId();
   readonly transport = "tcp";
   readonly loop: EventLoop;
   /** The routes frames from the server go to (the `router` option, or the client's own). */

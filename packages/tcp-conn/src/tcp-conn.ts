@@ -1,5 +1,5 @@
 import type { Socket } from "node:net";
-import { ConnectionAttributes, FrameDecoder, HEADER_LENGTH, SendError, bodyLength, writeFrame } from "@lars/codec";
+import { ConnectionAttributes, FrameDecoder, nextConnectionId, HEADER_LENGTH, SendError, bodyLength, writeFrame } from "@lars/codec";
 import type { MessageBody, NetConnection } from "@lars/codec";
 import { BufPool, OutputBuf } from "@lars/iobuf";
 import type { IoBuf, LarsError } from "@lars/iobuf";
@@ -7,7 +7,7 @@ import type { TimerHandle } from "@lars/event-loop";
 import type { CloseReason, TcpConnOwner } from "./hooks.js";
 import type { ResolvedTcpConnOptions } from "./options.js";
 
-let nextConnId = 1;
+
 
 /** Runs as a loop task: one socket write per connection per loop turn. */
 function flushTask(conn: TcpConn): void {
@@ -29,7 +29,7 @@ function flushTask(conn: TcpConn): void {
  * `outputCap`; past `highWaterMark` the owner is told (backpressure).
  */
 export class TcpConn extends ConnectionAttributes implements NetConnection {
-  readonly id = nextConnId++;
+  readonly id = nextConnectionId();
   readonly transport = "tcp";
   readonly remoteAddress: string | undefined;
   readonly remotePort: number | undefined;

@@ -1,4 +1,4 @@
-import { HEADER_LENGTH, SendError, encodeFrame } from "@lars/codec";
+import { HEADER_LENGTH, SendError, encodeFrame, nextConnectionId } from "@lars/codec";
 import type { MessageBody, NetConnection } from "@lars/codec";
 import type { LarsError, Logger } from "@lars/iobuf";
 import { datagramDropReason, datagramError, datagramMsgid } from "./datagram.js";
@@ -34,11 +34,9 @@ export interface UdpStats {
   readonly sendQueueBytes: number;
 }
 
-let nextId = 1;
-
-/** Ids shared by servers' peers and clients, unique in the process. */
+/** Ids shared with every other NetConnection of the process (codec's allocator). */
 export function nextUdpId(): number {
-  return nextId++;
+  return nextConnectionId();
 }
 
 function rethrow(err: unknown): void {
