@@ -121,6 +121,8 @@ export class TcpConn extends ConnectionAttributes implements NetConnection {
       if (this.options.closeOnOutputFull) this.closeWith("output-full", err);
       throw err;
     }
+    // One pooled buffer holds at most 8 MiB: past that, hand this turn's bytes to the socket now.
+    if (this.out.length + frameBytes > this.out.cap) this.flush();
     writeFrame(this.out, msgid, data, this.options.maxMessageLength);
     this.messagesOut++;
     this.bytesOut += frameBytes;
