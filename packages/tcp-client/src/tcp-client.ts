@@ -38,7 +38,7 @@ const CONNECTED: ClientStatus = { state: "connected" };
  * route handlers and hooks receive, across reconnects: its attributes
  * (`setAttr`/`getAttr`) and its `id` stay while the connection underneath
  * comes and goes. Each connection is a `@lars/tcp-conn` `TcpConn` (decoder,
- * coalesced writes, output cap, backpressure); the {@link Connector} owns
+ * coalesced writes, output cap, backpressure); the `Connector` owns
  * connect attempts and backoff.
  *
  * All methods run on the loop's thread and are allowed inside handlers and
