@@ -86,7 +86,9 @@ export class TcpConn extends ConnectionAttributes implements NetConnection {
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("end", () => this.noteClose("peer-closed", undefined));
-    socket.on("error", (err) => this.noteClose("error", err));
+    socket.on("error", (err: NodeJS.ErrnoException) =>
+      this.noteClose(err.code === "ECONNRESET" || err.code === "EPIPE" ? "peer-closed" : "error", err),
+    );
     socket.on("close", () => this.onSocketClose());
   }
 
@@ -167,6 +169,8 @@ export class TcpConn extends ConnectionAttributes implements NetConnection {
     this.noteClose(reason, error);
     if (this.finished) return;
     if (immediate) {
+      this.ending = true;
+      this.decoder.close();
       this.socket.destroy();
       return;
     }

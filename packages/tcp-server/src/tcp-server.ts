@@ -156,11 +156,20 @@ export class TcpServer implements LoopResource, TcpConnOwner {
     return new Promise<AddressInfo>((resolve, reject) => {
       const onError = (err: Error): void => {
         this.server = undefined;
+        this.rejectListen = undefined;
         reject(err);
       };
+      this.rejectListen = reject;
       server.once("error", onError);
       server.listen({ host, port, backlog }, () => {
         server.off("error", onError);
+        this.rejectListen = undefined;
+        if (this.closing !== undefined) {
+          // close() came first: do not keep a listening handle it no longer waits for.
+          server.close();
+          reject(new ServerStateError("server closed before listening"));
+          return;
+        }
         server.on("error", (err) => this.report(new LarsError("LARS_SERVER_ERROR", err.message, { cause: err }), undefined));
         resolve(this.startedOn(server.address() as AddressInfo));
       });
@@ -173,6 +182,8 @@ export class TcpServer implements LoopResource, TcpConnOwner {
   }
 
   private bound: AddressInfo | undefined;
+  /** Set while a single-process listen() is pending, so close() can settle it. */
+  private rejectListen: ((err: Error) => void) | undefined;
 
   private startedOn(address: AddressInfo): AddressInfo {
     this.bound = address;
@@ -233,6 +244,8 @@ export class TcpServer implements LoopResource, TcpConnOwner {
 
   private async shutdown(deadlineMs: number): Promise<void> {
     this.sweepTimer?.cancel();
+    this.rejectListen?.(new ServerStateError("server closed before listening"));
+    this.rejectListen = undefined;
     if (this.primary !== undefined) {
       await this.primary.close(deadlineMs);
       this.loop.disown(this);
