@@ -2,10 +2,10 @@
 // send a few more messages, print every frame that comes back, and stop.
 //
 //   node client.mjs --host 127.0.0.1 --port 7777 [--count N]
-import { parseArgs } from "node:util";
 import { MessageRouter } from "@lars/codec";
 import { EventLoop } from "@lars/event-loop";
 import { TcpClient } from "@lars/tcp-client";
+import { intFlag, parseCli } from "../_shared/cli.mjs";
 
 const USAGE = `usage: node client.mjs [options]
 
@@ -19,37 +19,12 @@ Sends msgid 1 "hello lars!", msgid 2 "ping", msgid 3 (the server's pid) and
 N messages on msgids 10.., prints every frame received, and exits 0 once all
 replies arrived (1 on a connection error or timeout).`;
 
-function usageError(message) {
-  process.stderr.write(`${message}\n\n${USAGE}\n`);
-  process.exit(2);
-}
-
-function intFlag(values, name, min, max) {
-  const raw = values[name];
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < min || n > max) usageError(`--${name} must be an integer in ${min}..${max}, got "${raw}"`);
-  return n;
-}
-
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      host: { type: "string", default: "127.0.0.1" },
-      port: { type: "string", default: "7777" },
-      count: { type: "string", default: "3" },
-      timeout: { type: "string", default: "5000" },
-      help: { type: "boolean", short: "h" },
-    },
-    strict: true,
-  }));
-} catch (err) {
-  usageError(err.message);
-}
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+const values = parseCli(USAGE, {
+  host: { type: "string", default: "127.0.0.1" },
+  port: { type: "string", default: "7777" },
+  count: { type: "string", default: "3" },
+  timeout: { type: "string", default: "5000" },
+});
 const host = values.host;
 const port = intFlag(values, "port", 1, 65535);
 const count = intFlag(values, "count", 0, 1000);

@@ -11,11 +11,11 @@
 //   3  pid     replies with this process's pid (which worker served you)
 //   *          any other msgid: echoed as it is (the router's onUnknown)
 // On connect the server sends msgid 101 "welcome! you online..".
-import { parseArgs } from "node:util";
 import { MessageRouter } from "@lars/codec";
 import { LarsConfig, serverOptionsFromConfig } from "@lars/config";
 import { EventLoop } from "@lars/event-loop";
 import { TcpServer } from "@lars/tcp-server";
+import { intFlag, parseCli, usageError } from "../_shared/cli.mjs";
 
 const USAGE = `usage: node server.mjs [options]
 
@@ -30,44 +30,18 @@ const USAGE = `usage: node server.mjs [options]
 
 The first line printed is "listening on HOST:PORT". SIGINT/SIGTERM: graceful stop, exit 0.`;
 
-function usageError(message) {
-  process.stderr.write(`${message}\n\n${USAGE}\n`);
-  process.exit(2);
-}
-
-function intFlag(values, name, min, max = 65535) {
-  const raw = values[name];
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < min || n > max) usageError(`--${name} must be an integer in ${min}..${max}, got "${raw}"`);
-  return n;
-}
-
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      host: { type: "string" },
-      port: { type: "string" },
-      "max-conn": { type: "string" },
-      workers: { type: "string" },
-      config: { type: "string" },
-      "udp-port": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-    strict: true,
-  }));
-} catch (err) {
-  usageError(err.message);
-}
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+const values = parseCli(USAGE, {
+  host: { type: "string" },
+  port: { type: "string" },
+  "max-conn": { type: "string" },
+  workers: { type: "string" },
+  config: { type: "string" },
+  "udp-port": { type: "string" },
+});
 
 const flags = {
   host: values.host,
-  port: intFlag(values, "port", 0),
+  port: intFlag(values, "port", 0, 65535),
   maxConn: intFlag(values, "max-conn", 1, Number.MAX_SAFE_INTEGER),
   workers: intFlag(values, "workers", 0, 64),
 };
@@ -81,7 +55,7 @@ if (values.config !== undefined) {
   }
 }
 for (const [key, value] of Object.entries(flags)) if (value !== undefined) options[key] = value;
-const udpPort = intFlag(values, "udp-port", 0);
+const udpPort = intFlag(values, "udp-port", 0, 65535);
 
 // Routes. The catch-all echo is the router's onUnknown; explicit routes win over it.
 const router = new MessageRouter({ onUnknown: (body, msgid, conn) => conn.sendMessage(body, msgid) });

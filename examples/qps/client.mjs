@@ -6,10 +6,10 @@
 //
 //   node client.mjs --host 127.0.0.1 --port 7777 --conns 8 --depth 1 --seconds 10 [--json]
 import { createHistogram, performance } from "node:perf_hooks";
-import { parseArgs } from "node:util";
 import { EventLoop } from "@lars/event-loop";
 import { echoMessageCodec } from "@lars/protobuf";
 import { TcpClient } from "@lars/tcp-client";
+import { parseCli, usageError } from "../_shared/cli.mjs";
 
 const MSGID = 1;
 const CONTENT = "Hello Lars!!!";
@@ -28,11 +28,6 @@ const USAGE = `usage: node client.mjs --port PORT [options]
 Exit code 0 when replies arrived and all matched; 1 on a connection error,
 a wrong reply, or no reply at all; 2 on bad flags.`;
 
-function usageError(message) {
-  process.stderr.write(`${message}\n\n${USAGE}\n`);
-  process.exit(2);
-}
-
 function numFlag(values, name, min, max, integer = true) {
   const raw = values[name];
   const n = Number(raw);
@@ -42,27 +37,14 @@ function numFlag(values, name, min, max, integer = true) {
   return n;
 }
 
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      host: { type: "string", default: "127.0.0.1" },
-      port: { type: "string", default: "7777" },
-      conns: { type: "string", default: "1" },
-      depth: { type: "string", default: "1" },
-      seconds: { type: "string", default: "10" },
-      json: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h" },
-    },
-    strict: true,
-  }));
-} catch (err) {
-  usageError(err.message);
-}
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+const values = parseCli(USAGE, {
+  host: { type: "string", default: "127.0.0.1" },
+  port: { type: "string", default: "7777" },
+  conns: { type: "string", default: "1" },
+  depth: { type: "string", default: "1" },
+  seconds: { type: "string", default: "10" },
+  json: { type: "boolean", default: false },
+});
 const host = values.host;
 const port = numFlag(values, "port", 1, 65535);
 const conns = numFlag(values, "conns", 1, 10_000);

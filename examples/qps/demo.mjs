@@ -8,7 +8,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { parseCli } from "../_shared/cli.mjs";
 
 const USAGE = `usage: node demo.mjs [options]
 
@@ -18,26 +18,12 @@ const USAGE = `usage: node demo.mjs [options]
   --workers N    server worker processes (default 0: one server process)
   -h, --help     show this help`;
 
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      conns: { type: "string", default: "8" },
-      depth: { type: "string", default: "1" },
-      seconds: { type: "string", default: "10" },
-      workers: { type: "string", default: "0" },
-      help: { type: "boolean", short: "h" },
-    },
-    strict: true,
-  }));
-} catch (err) {
-  process.stderr.write(`${err.message}\n\n${USAGE}\n`);
-  process.exit(2);
-}
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+const values = parseCli(USAGE, {
+  conns: { type: "string", default: "8" },
+  depth: { type: "string", default: "1" },
+  seconds: { type: "string", default: "10" },
+  workers: { type: "string", default: "0" },
+});
 
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
 const children = new Set();

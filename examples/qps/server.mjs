@@ -3,11 +3,11 @@
 // qps client and server.
 //
 //   node server.mjs --host 127.0.0.1 --port 7777 [--workers N]
-import { parseArgs } from "node:util";
 import { typedRoute } from "@lars/codec";
 import { EventLoop } from "@lars/event-loop";
 import { echoMessageCodec } from "@lars/protobuf";
 import { TcpServer } from "@lars/tcp-server";
+import { intFlag, parseCli } from "../_shared/cli.mjs";
 
 const USAGE = `usage: node server.mjs [options]
 
@@ -19,37 +19,12 @@ const USAGE = `usage: node server.mjs [options]
 
 The first line printed is "listening on HOST:PORT". SIGINT/SIGTERM: graceful stop, exit 0.`;
 
-function usageError(message) {
-  process.stderr.write(`${message}\n\n${USAGE}\n`);
-  process.exit(2);
-}
-
-function intFlag(values, name, min, max) {
-  const raw = values[name];
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < min || n > max) usageError(`--${name} must be an integer in ${min}..${max}, got "${raw}"`);
-  return n;
-}
-
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      host: { type: "string", default: "127.0.0.1" },
-      port: { type: "string", default: "7777" },
-      workers: { type: "string", default: "0" },
-      "max-conn": { type: "string", default: "1024" },
-      help: { type: "boolean", short: "h" },
-    },
-    strict: true,
-  }));
-} catch (err) {
-  usageError(err.message);
-}
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+const values = parseCli(USAGE, {
+  host: { type: "string", default: "127.0.0.1" },
+  port: { type: "string", default: "7777" },
+  workers: { type: "string", default: "0" },
+  "max-conn": { type: "string", default: "1024" },
+});
 
 const loop = new EventLoop({ logger: console });
 const server = new TcpServer(loop, {

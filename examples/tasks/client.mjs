@@ -1,9 +1,9 @@
 // Connects N clients to the tasks server and prints every push (msgid 200).
 //
 //   node client.mjs --host 127.0.0.1 --port 7777 [--conns 4] [--pushes 3]
-import { parseArgs } from "node:util";
 import { EventLoop } from "@lars/event-loop";
 import { TcpClient } from "@lars/tcp-client";
+import { intFlag, parseCli } from "../_shared/cli.mjs";
 
 const PUSH_MSGID = 200;
 
@@ -15,37 +15,12 @@ const USAGE = `usage: node client.mjs [options]
   --pushes K      exit 0 once every connection got K pushes; 0 = run until Ctrl-C (default 3)
   -h, --help      show this help`;
 
-function usageError(message) {
-  process.stderr.write(`${message}\n\n${USAGE}\n`);
-  process.exit(2);
-}
-
-function intFlag(values, name, min, max) {
-  const raw = values[name];
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < min || n > max) usageError(`--${name} must be an integer in ${min}..${max}, got "${raw}"`);
-  return n;
-}
-
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      host: { type: "string", default: "127.0.0.1" },
-      port: { type: "string", default: "7777" },
-      conns: { type: "string", default: "4" },
-      pushes: { type: "string", default: "3" },
-      help: { type: "boolean", short: "h" },
-    },
-    strict: true,
-  }));
-} catch (err) {
-  usageError(err.message);
-}
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+const values = parseCli(USAGE, {
+  host: { type: "string", default: "127.0.0.1" },
+  port: { type: "string", default: "7777" },
+  conns: { type: "string", default: "4" },
+  pushes: { type: "string", default: "3" },
+});
 const host = values.host;
 const port = intFlag(values, "port", 1, 65535);
 const conns = intFlag(values, "conns", 1, 10_000);

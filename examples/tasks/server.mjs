@@ -3,9 +3,9 @@
 // own loop and pushes a message (msgid 200) to every connection it holds.
 //
 //   node server.mjs --host 127.0.0.1 --port 7777 [--workers 2] [--interval 1000]
-import { parseArgs } from "node:util";
 import { EventLoop } from "@lars/event-loop";
 import { TcpServer } from "@lars/tcp-server";
+import { intFlag, parseCli } from "../_shared/cli.mjs";
 
 const PUSH_MSGID = 200;
 
@@ -19,37 +19,12 @@ const USAGE = `usage: node server.mjs [options]
 
 The first line printed is "listening on HOST:PORT". SIGINT/SIGTERM: graceful stop, exit 0.`;
 
-function usageError(message) {
-  process.stderr.write(`${message}\n\n${USAGE}\n`);
-  process.exit(2);
-}
-
-function intFlag(values, name, min, max) {
-  const raw = values[name];
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < min || n > max) usageError(`--${name} must be an integer in ${min}..${max}, got "${raw}"`);
-  return n;
-}
-
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      host: { type: "string", default: "127.0.0.1" },
-      port: { type: "string", default: "7777" },
-      workers: { type: "string", default: "2" },
-      interval: { type: "string", default: "1000" },
-      help: { type: "boolean", short: "h" },
-    },
-    strict: true,
-  }));
-} catch (err) {
-  usageError(err.message);
-}
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+const values = parseCli(USAGE, {
+  host: { type: "string", default: "127.0.0.1" },
+  port: { type: "string", default: "7777" },
+  workers: { type: "string", default: "2" },
+  interval: { type: "string", default: "1000" },
+});
 const workers = intFlag(values, "workers", 0, 64);
 const interval = intFlag(values, "interval", 1, 3_600_000);
 

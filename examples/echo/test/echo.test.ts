@@ -6,13 +6,13 @@ import { join } from "node:path";
 import { createRequire } from "node:module";
 import { afterEach, describe, expect, it } from "vitest";
 import { decodeFrames, encodeFrame } from "@lars/codec";
-import { Program, RawClient } from "./helpers.js";
+import { Program, RawClient } from "../../_shared/test-helpers.js";
 
 const running: Program[] = [];
 const clients: RawClient[] = [];
 
 function server(...args: string[]): Program {
-  const p = new Program("server.mjs", args);
+  const p = new Program(new URL("../server.mjs", import.meta.url), args);
   running.push(p);
   return p;
 }
@@ -155,7 +155,7 @@ describe("echo client", () => {
   it("says hello, prints the welcome and every reply, and exits 0", async () => {
     const s = server("--port", "0");
     const port = await s.port();
-    const c = new Program("client.mjs", ["--port", String(port), "--count", "2"]);
+    const c = new Program(new URL("../client.mjs", import.meta.url), ["--port", String(port), "--count", "2"]);
     running.push(c);
     expect(await c.exit()).toBe(0);
     expect(c.lines).toEqual(
@@ -175,7 +175,7 @@ describe("echo client", () => {
     const s = server("--port", "0");
     const port = await s.port();
     expect(await s.stop()).toBe(0); // the port is now closed
-    const c = new Program("client.mjs", ["--port", String(port)]);
+    const c = new Program(new URL("../client.mjs", import.meta.url), ["--port", String(port)]);
     running.push(c);
     expect(await c.exit()).toBe(1);
     expect(c.stderr).toMatch(/cannot connect/);

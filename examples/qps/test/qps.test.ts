@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { encodeFrame } from "@lars/codec";
-import { Program, RawClient } from "./helpers.js";
+import { Program, RawClient } from "../../_shared/test-helpers.js";
 
 const running: Program[] = [];
 const clients: RawClient[] = [];
 
 function start(script: string, ...args: string[]): Program {
-  const p = new Program(script, args);
+  const p = new Program(new URL(`../${script}`, import.meta.url), args);
   running.push(p);
   return p;
 }

@@ -1,16 +1,16 @@
-// Test helpers: run an example program as a child process and talk to it with
-// a raw node:net Lars peer. Every wait resolves on an event (a stdout line, a
+// Test helpers shared by the examples' tests: run an example program as a
+// child process and talk to it with a raw node:net Lars peer. Every wait resolves on an event (a stdout line, a
 // frame, 'exit') and fails after WAIT_MS naming what was missing; nothing sleeps.
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { connect } from "node:net";
 import type { Socket } from "node:net";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FrameDecoder, encodeFrame } from "@lars/codec";
 import type { MessageBody } from "@lars/codec";
 
 export const WAIT_MS = 10_000;
-const EXAMPLE_DIR = fileURLToPath(new URL("..", import.meta.url));
 
 /** Resolves once `done()` holds, re-checked whenever the owner calls its `waiters`. Rejects after WAIT_MS. */
 function waitFor(what: string, done: () => boolean, waiters: Set<() => void>): Promise<void> {
@@ -30,7 +30,10 @@ function waitFor(what: string, done: () => boolean, waiters: Set<() => void>): P
   });
 }
 
-/** A running example program (`node <script> ...args` in the example's folder). */
+/**
+ * A running example program: `node <script> ...args`, run in the script's folder.
+ * `script` is a URL, e.g. `new URL("../server.mjs", import.meta.url)` from a test.
+ */
 export class Program {
   readonly child: ChildProcess;
   readonly lines: string[] = [];
@@ -39,8 +42,9 @@ export class Program {
   private readonly waiters = new Set<() => void>();
   private partial = "";
 
-  constructor(script: string, args: string[]) {
-    this.child = spawn(process.execPath, [script, ...args], { cwd: EXAMPLE_DIR, stdio: ["ignore", "pipe", "pipe"] });
+  constructor(script: URL, args: string[]) {
+    const path = fileURLToPath(script);
+    this.child = spawn(process.execPath, [path, ...args], { cwd: dirname(path), stdio: ["ignore", "pipe", "pipe"] });
     this.child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
       const parts = (this.partial + chunk).split("\n");
       this.partial = parts.pop()!;
