@@ -7,12 +7,16 @@ import type { Frame } from "./frame.js";
 
 /**
  * Receives each whole frame. `body` is a view valid only during the call:
- * copy it (`Buffer.from(body)`) to keep it.
+ * copy it (`Buffer.from(body)`) to keep it. `context` is the decoder's
+ * `context` option, so one shared function can serve every connection
+ * (no closure per connection).
  */
-export type FrameHandler = (msgid: number, body: Buffer) => void;
+export type FrameHandler<C = undefined> = (msgid: number, body: Buffer, context: C) => void;
 
-export interface FrameDecoderOptions {
-  onFrame: FrameHandler;
+export interface FrameDecoderOptions<C = undefined> {
+  onFrame: FrameHandler<C>;
+  /** Passed to every `onFrame` call as its third argument. */
+  context?: C;
   /** Largest body accepted, bytes. Default 65527 (the C++ limit). */
   maxMessageLength?: number;
   /** Pool for gathering frames that straddle chunks. Default `BufPool.shared`. */
@@ -35,17 +39,19 @@ const CLOSED = 2;
  *
  * After a failure, or {@link close}, `feed` throws {@link DecoderClosedError}.
  */
-export class FrameDecoder {
+export class FrameDecoder<C = undefined> {
   readonly maxMessageLength: number;
-  private readonly onFrame: FrameHandler;
+  private readonly onFrame: FrameHandler<C>;
+  private readonly context: C;
   private readonly pending: InputBuf;
   /** Header + body bytes of the frame being gathered in `pending`; 0 while its header is incomplete. */
   private pendingFrameLength = 0;
   private state = OPEN;
   private dispatching = false;
 
-  constructor(options: FrameDecoderOptions) {
+  constructor(options: FrameDecoderOptions<C>) {
     this.onFrame = options.onFrame;
+    this.context = options.context as C;
     this.maxMessageLength = resolveMaxMessageLength(options.maxMessageLength);
     this.pending = new InputBuf({ pool: options.pool, cap: HEADER_LENGTH + this.maxMessageLength });
   }
@@ -104,7 +110,7 @@ export class FrameDecoder {
       if (bodyEnd > end) break;
       const msgid = chunk.readInt32LE(off);
       off = bodyEnd;
-      this.onFrame(msgid, chunk.subarray(bodyStart, bodyEnd));
+      this.onFrame(msgid, chunk.subarray(bodyStart, bodyEnd), this.context);
       if (this.state !== OPEN) return null;
     }
     if (off < end) {
@@ -144,7 +150,7 @@ export class FrameDecoder {
       const frame = p.view();
       this.pendingFrameLength = 0;
       try {
-        this.onFrame(frame.readInt32LE(0), frame.subarray(HEADER_LENGTH));
+        this.onFrame(frame.readInt32LE(0), frame.subarray(HEADER_LENGTH), this.context);
       } finally {
         if (this.state === OPEN) p.clear();
       }

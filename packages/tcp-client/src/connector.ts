@@ -1,5 +1,7 @@
 import { connect } from "node:net";
 import type { Socket } from "node:net";
+import { connect as tlsConnect } from "node:tls";
+import type { ConnectionOptions } from "node:tls";
 import type { EventLoop, TimerHandle } from "@lars/event-loop";
 import { backoffDelay, reconnectDelay } from "./backoff.js";
 import type { BackoffPolicy } from "./backoff.js";
@@ -28,6 +30,12 @@ function ignore(): void {}
  * that creates sockets; once connected, a socket is handed over and the
  * connector forgets it.
  *
+ * With TLS, "connected" means the TLS handshake completed (`'secureConnect'`):
+ * the connect timeout covers TCP connect and handshake together, and a
+ * handshake that fails (untrusted or mismatched server certificate, the
+ * server refusing us during the handshake) is a failed attempt with code
+ * `LARS_TLS_HANDSHAKE`, retried with backoff like any failed connect.
+ *
  * Attempts are counted from the last successful connect: the first connect
  * is attempt 0, reconnect attempts are 1, 2, ... up to `maxAttempts`. Every
  * attempt after the first waits its backoff delay on a loop timer, so the
@@ -50,6 +58,8 @@ export class Connector {
     private readonly connectTimeoutMs: number,
     private readonly policy: BackoffPolicy,
     private readonly events: ConnectorEvents,
+    /** Connect with TLS (`node:tls`) and count as connected only once the handshake is done. */
+    private readonly tls: ConnectionOptions | undefined = undefined,
   ) {}
 
   /** A connect attempt is in flight. */
@@ -82,21 +92,31 @@ export class Connector {
     if (this.stopped) return;
     const attempt = this.retries;
     this.attemptsStarted++;
+    const tls = this.tls;
     let socket: Socket;
     try {
-      socket = connect({ host: this.host, port: this.port });
+      socket =
+        tls === undefined
+          ? connect({ host: this.host, port: this.port })
+          : // host and port are the client's; a `socket`/`path` in the TLS options must not redirect the attempt.
+            tlsConnect({ ...tls, host: this.host, port: this.port, socket: undefined, path: undefined });
     } catch (err) {
       this.failed(new ConnectError("LARS_CONNECT_FAILED", this.target, attempt, String(err), { cause: err }));
       return;
     }
     this.socket = socket;
+    // With TLS, an error after the TCP connect is a failed handshake.
+    let tcpConnected = false;
     const onError = (err: Error): void => {
       if (this.socket !== socket) return;
       this.abandon(socket);
-      this.failed(new ConnectError("LARS_CONNECT_FAILED", this.target, attempt, err.message, { cause: err }));
+      const code = tls !== undefined && tcpConnected ? "LARS_TLS_HANDSHAKE" : "LARS_CONNECT_FAILED";
+      const what = code === "LARS_TLS_HANDSHAKE" ? `TLS handshake failed: ${err.message}` : err.message;
+      this.failed(new ConnectError(code, this.target, attempt, what, { cause: err }));
     };
     socket.once("error", onError);
-    socket.once("connect", () => {
+    if (tls !== undefined) socket.once("connect", () => (tcpConnected = true));
+    socket.once(tls === undefined ? "connect" : "secureConnect", () => {
       if (this.socket !== socket) return;
       this.socket = undefined;
       this.connectTimer?.cancel();
@@ -109,7 +129,7 @@ export class Connector {
       this.connectTimer = undefined;
       if (this.socket !== socket) return;
       this.abandon(socket);
-      this.failed(new ConnectError("LARS_CONNECT_TIMEOUT", this.target, attempt, `connect did not complete within ${this.connectTimeoutMs} ms`));
+      this.failed(new ConnectError("LARS_CONNECT_TIMEOUT", this.target, attempt, `${tls === undefined ? "connect" : "connect and TLS handshake"} did not complete within ${this.connectTimeoutMs} ms`));
     });
   };
 
@@ -119,6 +139,7 @@ export class Connector {
     this.connectTimer?.cancel();
     this.connectTimer = undefined;
     socket.removeAllListeners("connect");
+    socket.removeAllListeners("secureConnect");
     socket.on("error", ignore);
     socket.destroy();
   }

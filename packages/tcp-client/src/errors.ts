@@ -4,8 +4,14 @@ export { LarsError, isLarsError } from "@lars/iobuf";
 export { SendError } from "@lars/codec";
 export { InvalidArgumentError } from "@lars/event-loop";
 
-/** Why a connect attempt failed: refused/unreachable (`LARS_CONNECT_FAILED`) or too slow (`LARS_CONNECT_TIMEOUT`). */
-export type ConnectErrorCode = "LARS_CONNECT_FAILED" | "LARS_CONNECT_TIMEOUT";
+/**
+ * Why a connect attempt failed: refused/unreachable (`LARS_CONNECT_FAILED`),
+ * too slow (`LARS_CONNECT_TIMEOUT`, TLS handshake included), or, with the
+ * `tls` option, the TCP connection was made but the TLS handshake failed
+ * (`LARS_TLS_HANDSHAKE`: untrusted or mismatched server certificate, the
+ * server refused us during the handshake; `cause` is the TLS error).
+ */
+export type ConnectErrorCode = "LARS_CONNECT_FAILED" | "LARS_CONNECT_TIMEOUT" | "LARS_TLS_HANDSHAKE";
 
 /**
  * One failed connect attempt, reported through `onError` and the

@@ -48,6 +48,15 @@ describe("resolveTcpClientOptions", () => {
     refuses({ queueWhileDisconnected: { maxMessages: 0 } }, "queueWhileDisconnected.maxMessages");
     refuses({ queueWhileDisconnected: { maxBytes: 5 * 1024 * 1024 } }, "queueWhileDisconnected.maxBytes");
     refuses({ requestTimeoutMs: -5 }, "requestTimeoutMs");
+    refuses({ tls: "yes" }, "tls");
+    refuses({ tls: { key: "not a key", cert: "not a certificate" } }, "tls");
+  });
+
+  it("tls: plain TCP by default; given options get a secure context built once (reused by every reconnect)", () => {
+    expect(resolveTcpClientOptions(base).tls).toBeUndefined();
+    const r = resolveTcpClientOptions({ ...base, tls: { rejectUnauthorized: false, servername: "lars" } });
+    expect(r.tls).toMatchObject({ rejectUnauthorized: false, servername: "lars" });
+    expect(r.tls!.secureContext).toBeDefined();
   });
 
   it("passes connection settings through @lars/tcp-conn's checks", () => {

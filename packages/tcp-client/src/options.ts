@@ -1,3 +1,5 @@
+import { createSecureContext } from "node:tls";
+import type { ConnectionOptions } from "node:tls";
 import { MessageRouter } from "@lars/codec";
 import type { NetConnection } from "@lars/codec";
 import { InvalidArgumentError } from "@lars/event-loop";
@@ -70,6 +72,17 @@ export interface TcpClientOptions extends TcpConnOptions, TcpClientHooks {
   queueWhileDisconnected?: QueueOptions | boolean;
   /** Default `timeoutMs` of `request()`, ms (`Infinity` = none). Default 10000. */
   requestTimeoutMs?: number;
+  /**
+   * Connect with TLS instead of plain TCP: `node:tls` connect options (`ca`
+   * to trust the server's certificate, `cert` + `key` for a client
+   * certificate, `servername`, `rejectUnauthorized`, `minVersion`, ...).
+   * `host` and `port` are always the client's own. The client counts as
+   * connected once the handshake is done; a failed handshake is a failed
+   * connect attempt (`ConnectError` `LARS_TLS_HANDSHAKE`, reported through
+   * `onError`, retried with backoff). Framing, routing, backpressure and
+   * `request()` are the same. Default: plain TCP.
+   */
+  tls?: ConnectionOptions;
 }
 
 /** Resolved queue bounds. */
@@ -90,6 +103,8 @@ export interface ResolvedTcpClientOptions {
   /** null when queueing is off. */
   readonly queue: QueueBounds | null;
   readonly requestTimeoutMs: number;
+  /** TLS connect options with a `secureContext` built once (reused by every reconnect), or undefined for plain TCP. */
+  readonly tls: ConnectionOptions | undefined;
 }
 
 function fail(field: string, message: string): never {
@@ -165,7 +180,22 @@ export function resolveTcpClientOptions(options: TcpClientOptions): ResolvedTcpC
     backoff: resolveBackoff(options.reconnect),
     queue: resolveQueue(options.queueWhileDisconnected, conn.outputCap),
     requestTimeoutMs: resolveRequestTimeout(options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS, "requestTimeoutMs"),
+    tls: resolveTls(options.tls),
   };
+}
+
+/** Check the TLS options and build their secure context once, so a bad key or certificate is refused here, not at every connect. */
+function resolveTls(tls: ConnectionOptions | undefined): ConnectionOptions | undefined {
+  if (tls === undefined) return undefined;
+  if (typeof tls !== "object" || tls === null) fail("tls", "must be an object of node:tls connect options");
+  if (tls.secureContext !== undefined) return tls;
+  let secureContext;
+  try {
+    secureContext = createSecureContext(tls);
+  } catch (err) {
+    fail("tls", `invalid TLS options: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return { ...tls, secureContext };
 }
 
 /** Check a request timeout (ms, >= 0, or Infinity for none). */

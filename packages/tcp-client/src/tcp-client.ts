@@ -93,14 +93,14 @@ export class TcpClient extends ConnectionAttributes implements NetConnection, Lo
       onDrain: () => this.hooks.call("onDrain", this),
       onClosed: (conn, reason, error) => this.onConnClosed(conn, reason, error),
     };
-    const { host, port, name, connectTimeoutMs, backoff } = this.opts;
+    const { host, port, name, connectTimeoutMs, backoff, tls } = this.opts;
     this.connector = new Connector(loop, host, port, name, connectTimeoutMs, backoff, {
       onConnected: (socket) => this.onConnected(new TcpConn(socket, this.owner, this.opts.conn)),
       onAttemptFailed: (err) => this.hooks.report(err),
       onRetryScheduled: (attempt, delayMs, lastError) => this.setStatus({ state: "reconnecting", attempt, delayMs, lastError }),
       onGiveUp: (lastError, attempts) => this.giveUp(lastError, attempts),
       onDelayError: (err) => this.hooks.report(new HookError("reconnect.delay", err)),
-    });
+    }, tls);
     loop.own(this);
     this.connector.start();
   }

@@ -9,10 +9,14 @@ import type { ResolvedTcpConnOptions } from "./options.js";
 
 
 
-/** Runs as a loop task: one socket write per connection per loop turn. */
+/** Runs once at the end of the callback that sent: one socket write for all its frames. */
 function flushTask(conn: TcpConn): void {
   conn.flush();
 }
+
+/** The socket's back-reference to its connection: lets shared listeners replace per-connection closures. */
+const kConn = Symbol("lars.tcpConn");
+type TaggedSocket = Socket & { [kConn]: TcpConn };
 
 /**
  * One framed Lars connection over a connected socket (C++ `tcp_conn`): the
@@ -52,10 +56,12 @@ export class TcpConn extends ConnectionAttributes implements NetConnection {
   private readonly owner: TcpConnOwner;
   private readonly options: ResolvedTcpConnOptions;
   private readonly pool: BufPool;
-  private readonly out: OutputBuf;
-  private readonly decoder: FrameDecoder;
+  // Made on first use, so an idle connection holds only this object and its socket.
+  private out: OutputBuf | null = null;
+  private decoder: FrameDecoder<TcpConn> | null = null;
   /** Buffers handed to socket.write, oldest first; reverted as each write completes. */
-  private readonly inflight: IoBuf[] = [];
+  private inflight: IoBuf[] | null = null;
+  private onWritten: (() => void) | null = null;
   private flushQueued = false;
   private aboveHighWater = false;
   private closeReason: CloseReason | undefined;
@@ -73,23 +79,41 @@ export class TcpConn extends ConnectionAttributes implements NetConnection {
     this.remoteAddress = socket.remoteAddress;
     this.remotePort = socket.remotePort;
     this.lastReceiveAt = performance.now();
-    this.out = new OutputBuf({ pool: this.pool, cap: Math.min(options.outputCap, BufPool.largest) });
-    this.decoder = new FrameDecoder({
-      maxMessageLength: options.maxMessageLength,
-      pool: this.pool,
-      onFrame: (msgid, body) => {
-        this.messagesIn++;
-        const err = owner.router.dispatch(msgid, body, this.facade);
-        if (err !== undefined) owner.onRouteError(this, err);
-      },
-    });
     socket.setNoDelay(true);
-    socket.on("data", (chunk: Buffer) => this.onData(chunk));
-    socket.on("end", () => this.noteClose("peer-closed", undefined));
-    socket.on("error", (err: NodeJS.ErrnoException) =>
-      this.noteClose(err.code === "ECONNRESET" || err.code === "EPIPE" ? "peer-closed" : "error", err),
-    );
-    socket.on("close", () => this.onSocketClose());
+    // Half-close: a peer may send its last requests and its FIN together. Node's
+    // default (allowHalfOpen false) ends our side as soon as the FIN is read,
+    // failing replies not yet written (EPIPE). Stay half-open, and on the FIN
+    // close gracefully: flush what was accepted, then end.
+    socket.allowHalfOpen = true;
+    (socket as TaggedSocket)[kConn] = this;
+    /* eslint-disable @typescript-eslint/unbound-method -- shared listeners: EventEmitter calls them with `this` = the socket, as they declare */
+    socket.on("data", TcpConn.onSocketData);
+    socket.on("end", TcpConn.onSocketEnd);
+    socket.on("error", TcpConn.onSocketError);
+    socket.on("close", TcpConn.onSocketClose);
+    /* eslint-enable @typescript-eslint/unbound-method */
+  }
+
+  private static onSocketData(this: TaggedSocket, chunk: Buffer): void {
+    this[kConn].onData(chunk);
+  }
+
+  private static onSocketEnd(this: TaggedSocket): void {
+    this[kConn].closeWith("peer-closed");
+  }
+
+  private static onSocketError(this: TaggedSocket, err: NodeJS.ErrnoException): void {
+    this[kConn].noteClose(err.code === "ECONNRESET" || err.code === "EPIPE" ? "peer-closed" : "error", err);
+  }
+
+  private static onSocketClose(this: TaggedSocket): void {
+    this[kConn].finish();
+  }
+
+  private static deliver(this: void, msgid: number, body: Buffer, conn: TcpConn): void {
+    conn.messagesIn++;
+    const err = conn.owner.router.dispatch(msgid, body, conn.facade);
+    if (err !== undefined) conn.owner.onRouteError(conn, err);
   }
 
   get closed(): boolean {
@@ -98,12 +122,12 @@ export class TcpConn extends ConnectionAttributes implements NetConnection {
 
   /** Bytes accepted but not yet written to the kernel. */
   get pendingBytes(): number {
-    return this.out.length + this.socket.writableLength;
+    return (this.out?.length ?? 0) + this.socket.writableLength;
   }
 
   /** Bytes of a started frame held while waiting for the rest of it. */
   get partialFrameBytes(): number {
-    return this.decoder.buffered;
+    return this.decoder?.buffered ?? 0;
   }
 
   /**
@@ -114,7 +138,8 @@ export class TcpConn extends ConnectionAttributes implements NetConnection {
   sendMessage(data: MessageBody, msgid: number): boolean {
     if (this.ending || this.finished) throw new SendError("LARS_CONN_CLOSED", `connection ${this.id} is closed`);
     const frameBytes = HEADER_LENGTH + bodyLength(data);
-    const pending = this.out.length + this.socket.writableLength;
+    const out = (this.out ??= new OutputBuf({ pool: this.pool, cap: Math.min(this.options.outputCap, BufPool.largest) }));
+    const pending = out.length + this.socket.writableLength;
     if (pending + frameBytes > this.options.outputCap) {
       const err = new SendError(
         "LARS_OUTPUT_FULL",
@@ -124,13 +149,15 @@ export class TcpConn extends ConnectionAttributes implements NetConnection {
       throw err;
     }
     // One pooled buffer holds at most 8 MiB: past that, hand this turn's bytes to the socket now.
-    if (this.out.length + frameBytes > this.out.cap) this.flush();
-    writeFrame(this.out, msgid, data, this.options.maxMessageLength);
+    if (out.length + frameBytes > out.cap) this.flush();
+    writeFrame(out, msgid, data, this.options.maxMessageLength);
     this.messagesOut++;
     this.bytesOut += frameBytes;
     if (!this.flushQueued) {
       this.flushQueued = true;
-      this.owner.loop.addTask(flushTask, this);
+      // End of the current callback, not a later loop phase: every frame the
+      // callback sent still goes out in one write, without the extra hop's latency.
+      process.nextTick(flushTask, this);
     }
     if (pending + frameBytes > this.options.highWaterMark) {
       if (!this.aboveHighWater) {
@@ -142,17 +169,17 @@ export class TcpConn extends ConnectionAttributes implements NetConnection {
     return true;
   }
 
-  /** Write everything queued now, in one socket write. Normally run by the loop once per turn. */
+  /** Write everything queued now, in one socket write. Normally run once at the end of the sending callback. */
   flush(): void {
     this.flushQueued = false;
-    const buf = this.out.detach();
+    const buf = this.out === null ? null : this.out.detach();
     if (buf === null) return;
     if (this.finished || this.socket.destroyed) {
       this.pool.revert(buf);
       return;
     }
-    this.inflight.push(buf);
-    this.socket.write(buf.view(), this.onWritten);
+    (this.inflight ??= []).push(buf);
+    this.socket.write(buf.view(), (this.onWritten ??= () => this.written()));
   }
 
   /** Graceful close: flush what was accepted, then end. Idempotent; allowed inside handlers. */
@@ -170,13 +197,13 @@ export class TcpConn extends ConnectionAttributes implements NetConnection {
     if (this.finished) return;
     if (immediate) {
       this.ending = true;
-      this.decoder.close();
+      this.decoder?.close();
       this.socket.destroy();
       return;
     }
     if (this.ending) return;
     this.ending = true;
-    this.decoder.close();
+    this.decoder?.close();
     this.flush();
     this.socket.end();
     if (this.options.closeTimeoutMs > 0) {
@@ -195,31 +222,37 @@ export class TcpConn extends ConnectionAttributes implements NetConnection {
   private onData(chunk: Buffer): void {
     this.bytesIn += chunk.length;
     this.lastReceiveAt = performance.now();
-    if (!this.decoder.open) return; // closing after a bad frame or close(): ignore the rest
+    if (this.ending || this.finished) return; // closing after a bad frame or close(): ignore the rest
+    const decoder = (this.decoder ??= new FrameDecoder({
+      maxMessageLength: this.options.maxMessageLength,
+      pool: this.pool,
+      context: this,
+      onFrame: TcpConn.deliver,
+    }));
     const framesBefore = this.messagesIn;
     let err: LarsError | null;
     try {
-      err = this.decoder.feed(chunk);
+      err = decoder.feed(chunk);
     } catch (thrown) {
       // Only a throwing owner hook gets here (the router never throws).
       this.closeWith("error", thrown instanceof Error ? thrown : new Error(String(thrown)));
       return;
     }
     if (err !== null) this.closeWith("bad-frame", err);
-    else if (this.decoder.buffered === 0) this.partialSince = 0;
+    else if (decoder.buffered === 0) this.partialSince = 0;
     // A frame completed in this chunk means the partial one began here too.
     else if (this.partialSince === 0 || this.messagesIn !== framesBefore) this.partialSince = this.lastReceiveAt;
   }
 
-  private readonly onWritten = (): void => {
-    const buf = this.inflight.shift();
+  private written(): void {
+    const buf = this.inflight?.shift();
     if (buf === undefined) return; // reverted already when the socket closed
     this.pool.revert(buf);
     if (this.aboveHighWater && this.pendingBytes <= this.options.lowWaterMark) {
       this.aboveHighWater = false;
       if (!this.finished) this.owner.onDrain(this);
     }
-  };
+  }
 
   private noteClose(reason: CloseReason, error: LarsError | Error | undefined): void {
     if (this.closeReason === undefined) {
@@ -228,18 +261,18 @@ export class TcpConn extends ConnectionAttributes implements NetConnection {
     }
   }
 
-  private onSocketClose(): void {
+  private finish(): void {
     if (this.finished) return;
     this.finished = true;
     this.closeTimer?.cancel();
-    this.decoder.close();
+    this.decoder?.close();
     try {
       this.owner.onClosed(this, this.closeReason ?? "peer-closed", this.closeError);
     } finally {
       // The handle is closed: libuv no longer reads these buffers, so they can go back.
-      for (const buf of this.inflight) this.pool.revert(buf);
-      this.inflight.length = 0;
-      this.out.clear();
+      if (this.inflight !== null) for (const buf of this.inflight) this.pool.revert(buf);
+      this.inflight = null;
+      this.out?.clear();
       this.clearAttrs();
     }
   }

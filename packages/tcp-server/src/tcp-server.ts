@@ -1,8 +1,8 @@
 import cluster from "node:cluster";
 import { createServer } from "node:net";
 import type { AddressInfo, Server, Socket } from "node:net";
-import { TLSSocket, createSecureContext, createServer as createTlsServer } from "node:tls";
-import type { SecureContext } from "node:tls";
+import { createServer as createTlsServer } from "node:tls";
+import type { TLSSocket, TlsOptions } from "node:tls";
 import { MessageRouter } from "@lars/codec";
 import type { MessageBody, NetConnection, RouteHandler } from "@lars/codec";
 import { LarsError } from "@lars/iobuf";
@@ -148,8 +148,7 @@ export class TcpServer implements LoopResource, TcpConnOwner {
     if (tlsOptions === undefined) {
       server = createServer({ noDelay: true }, (socket) => this.accept(socket));
     } else {
-      server = createTlsServer({ ...tlsOptions, handshakeTimeout: this.options.handshakeTimeoutMs }, (socket) => this.accept(socket));
-      server.on("tlsClientError", (err: Error, socket: TLSSocket) => this.onTlsError(err, socket));
+      server = this.createTlsServer(tlsOptions);
     }
     this.server = server;
     const { host, port, backlog } = this.options;
@@ -293,33 +292,32 @@ export class TcpServer implements LoopResource, TcpConnOwner {
       this.accept(socket);
       return;
     }
-    this.secureContext ??= createSecureContext(tlsOptions);
-    const secure = new TLSSocket(socket, {
-      isServer: true,
-      secureContext: this.secureContext,
-      requestCert: tlsOptions.requestCert ?? false,
-      rejectUnauthorized: tlsOptions.rejectUnauthorized ?? true,
-    });
-    const timer = setTimeout(() => secure.destroy(new Error("TLS handshake timed out")), this.options.handshakeTimeoutMs);
-    const onError = (err: Error): void => {
-      clearTimeout(timer);
-      this.onTlsError(err, secure);
-      this.worker?.connectionClosed();
-    };
-    secure.once("error", onError);
-    secure.once("secure", () => {
-      clearTimeout(timer);
-      secure.off("error", onError);
-      this.accept(secure);
-    });
+    // A tls.Server that never listens, fed the handed-over socket: the handshake, its timeout,
+    // client-certificate verification (`rejectUnauthorized` is enforced by tls.Server after the
+    // handshake, not by a bare TLSSocket) and error reporting are exactly those of a single process.
+    this.workerTls ??= this.createTlsServer(tlsOptions);
+    this.workerTls.emit("connection", socket);
   }
 
-  private secureContext: SecureContext | undefined;
+  /** Workers with TLS: the tls.Server that handshakes the connections the primary hands over. */
+  private workerTls: Server | undefined;
 
-  private onTlsError(err: Error, socket: Socket): void {
+  private createTlsServer(tlsOptions: TlsOptions): Server {
+    const server = createTlsServer({ ...tlsOptions, handshakeTimeout: this.options.handshakeTimeoutMs }, (socket) => this.accept(socket));
+    server.on("tlsClientError", (err: Error, socket: TLSSocket) => this.onTlsError(err, socket));
+    return server;
+  }
+
+  /** A TLS handshake failed (tls.Server `tlsClientError`, once per socket): count, drop, report. */
+  private onTlsError(err: Error, socket: TLSSocket): void {
     this.counters.tlsErrors++;
+    const remote = socket.remoteAddress;
     socket.destroy();
-    this.report(new LarsError("LARS_TLS_HANDSHAKE", `TLS handshake with ${socket.remoteAddress ?? "?"} failed: ${err.message}`, { cause: err }), undefined);
+    // A refused client certificate shows up as a hang-up; say what really happened.
+    const refused = socket.authorizationError;
+    const why = refused !== undefined && refused !== null ? `client certificate refused (${String(refused)})` : err.message;
+    this.report(new LarsError("LARS_TLS_HANDSHAKE", `TLS handshake with ${remote ?? "?"} failed: ${why}`, { cause: err }), undefined);
+    this.worker?.connectionClosed();
   }
 
   /** @internal TcpConnOwner */
