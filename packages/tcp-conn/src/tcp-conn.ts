@@ -14,6 +14,9 @@ function flushTask(conn: TcpConn): void {
   conn.flush();
 }
 
+/** Flushes up to this size are copied and written without a completion callback. */
+const SMALL_WRITE_BYTES = 2048;
+
 /** The socket's back-reference to its connection: lets shared listeners replace per-connection closures. */
 const kConn = Symbol("lars.tcpConn");
 type TaggedSocket = Socket & { [kConn]: TcpConn };
@@ -172,12 +175,22 @@ export class TcpConn extends ConnectionAttributes implements NetConnection {
   /** Write everything queued now, in one socket write. Normally run once at the end of the sending callback. */
   flush(): void {
     this.flushQueued = false;
-    const buf = this.out === null ? null : this.out.detach();
-    if (buf === null) return;
+    const out = this.out;
+    if (out === null || out.length === 0) return;
     if (this.finished || this.socket.destroyed) {
-      this.pool.revert(buf);
+      out.clear();
       return;
     }
+    if (out.length <= SMALL_WRITE_BYTES && !this.aboveHighWater) {
+      // Small writes (ping-pong) go out as a copy with no completion callback:
+      // cheaper than tracking the pooled buffer until libuv is done with it.
+      const copy = Buffer.allocUnsafe(out.length);
+      out.view().copy(copy);
+      out.clear();
+      this.socket.write(copy);
+      return;
+    }
+    const buf = out.detach()!;
     (this.inflight ??= []).push(buf);
     this.socket.write(buf.view(), (this.onWritten ??= () => this.written()));
   }
