@@ -66,6 +66,8 @@ export class TcpConn extends ConnectionAttributes implements NetConnection {
   private inflight: IoBuf[] | null = null;
   private onWritten: (() => void) | null = null;
   private flushQueued = false;
+  /** True while this connection's own frames are being dispatched: their replies flush once the chunk is done. */
+  private dispatching = false;
   private aboveHighWater = false;
   private closeReason: CloseReason | undefined;
   private closeError: LarsError | Error | undefined;
@@ -158,9 +160,11 @@ export class TcpConn extends ConnectionAttributes implements NetConnection {
     this.bytesOut += frameBytes;
     if (!this.flushQueued) {
       this.flushQueued = true;
-      // End of the current callback, not a later loop phase: every frame the
-      // callback sent still goes out in one write, without the extra hop's latency.
-      process.nextTick(flushTask, this);
+      // Replies to this connection's own frames are flushed when the chunk is
+      // done (onData). Anything else flushes at the end of the current
+      // callback, not a later loop phase: still one write for all it sent,
+      // without the extra hop's latency.
+      if (!this.dispatching) process.nextTick(flushTask, this);
     }
     if (pending + frameBytes > this.options.highWaterMark) {
       if (!this.aboveHighWater) {
@@ -244,12 +248,16 @@ export class TcpConn extends ConnectionAttributes implements NetConnection {
     }));
     const framesBefore = this.messagesIn;
     let err: LarsError | null;
+    this.dispatching = true;
     try {
       err = decoder.feed(chunk);
     } catch (thrown) {
       // Only a throwing owner hook gets here (the router never throws).
       this.closeWith("error", thrown instanceof Error ? thrown : new Error(String(thrown)));
       return;
+    } finally {
+      this.dispatching = false;
+      if (this.flushQueued) this.flush();
     }
     if (err !== null) this.closeWith("bad-frame", err);
     else if (decoder.buffered === 0) this.partialSince = 0;
