@@ -142,7 +142,7 @@ export abstract class PooledBytes {
 export class InputBuf extends PooledBytes {}
 
 /**
- * A connection's write buffer: frames sent during one loop turn are encoded
+ * A connection's write buffer: frames sent by one callback are encoded
  * here and flushed with one socket write. Its cap bounds what a peer that
  * never reads can make the sender hold.
  */

@@ -30,9 +30,9 @@ type TaggedSocket = Socket & { [kConn]: TcpConn };
  * header closes this connection only (`"bad-frame"`).
  *
  * Writing: {@link sendMessage} encodes into the connection's {@link OutputBuf};
- * one loop task per turn hands the whole buffer to the socket in one write
- * (write coalescing), and the buffer goes back to the pool when the write
- * completes. Unsent bytes (OutputBuf + socket queue) are bounded by
+ * everything sent by one callback (or in reply to one received chunk) goes
+ * to the socket in one write (write coalescing), flushed when that callback
+ * or chunk is done. Unsent bytes (OutputBuf + socket queue) are bounded by
  * `outputCap`; past `highWaterMark` the owner is told (backpressure).
  */
 export class TcpConn extends ConnectionAttributes implements NetConnection {
