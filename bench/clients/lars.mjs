@@ -1,7 +1,7 @@
 // Contender "lars" client: C @lars TcpClients on one EventLoop; each keeps
 // D requests in flight (D = 1: ping-pong), sending the next request from its
 // msgid-1 route handler when a reply arrives (client.sendMessage: encoded
-// into the connection's OutputBuf, flushed once per loop turn). Default
+// into the connection's OutputBuf, flushed once the reply chunk is decoded). Default
 // options except reconnect: false. Prints one JSON result line at the end.
 //   node bench/clients/lars.mjs --port P [--conns C] [--depth D] [--seconds S] [--warmup W]
 import { performance } from "node:perf_hooks";
