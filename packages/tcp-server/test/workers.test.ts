@@ -1,0 +1,129 @@
+import { spawn } from "node:child_process";
+import type { ChildProcessWithoutNullStreams } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { RawClient } from "./helpers/raw-client.js";
+
+type Event = Record<string, unknown> & { event: string };
+
+/** The multi-worker fixture as a child process, read one JSON event per stdout line. */
+class Primary {
+  readonly child: ChildProcessWithoutNullStreams;
+  private readonly events: Event[] = [];
+  private waiters: (() => void)[] = [];
+  readonly exited: Promise<number | null>;
+
+  constructor() {
+    const script = fileURLToPath(new URL("./fixtures/workers-server.mjs", import.meta.url));
+    this.child = spawn(process.execPath, [script], { stdio: ["pipe", "pipe", "pipe"] });
+    this.exited = new Promise((resolve) => this.child.on("exit", (code) => resolve(code)));
+    createInterface({ input: this.child.stdout }).on("line", (line) => {
+      try {
+        this.events.push(JSON.parse(line) as Event);
+      } catch {
+        return;
+      }
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+
+  /** The first event named `name` (after `from` seen events), waiting at most 15 s. */
+  async next(name: string, from = 0): Promise<Event> {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const found = this.events.slice(from).find((e) => e.event === name);
+      if (found !== undefined) return found;
+      if (Date.now() > deadline) throw new Error(`no "${name}" event from the fixture within 15 s`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 1000);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  get seen(): number {
+    return this.events.length;
+  }
+
+  command(cmd: string): void {
+    this.child.stdin.write(`${cmd}\n`);
+  }
+}
+
+async function askPid(port: number): Promise<{ client: RawClient; pid: number }> {
+  const client = await RawClient.connect(port);
+  const reply = await client.roundTrip(3, "");
+  return { client, pid: Number(reply.body.toString()) };
+}
+
+let primary: Primary | undefined;
+
+afterEach(async () => {
+  if (primary !== undefined && primary.child.exitCode === null) {
+    primary.child.kill("SIGKILL");
+    await primary.exited;
+  }
+  primary = undefined;
+});
+
+describe("TcpServer with workers: 2 (node:cluster)", () => {
+  it("spreads connections over both workers, enforces maxConn for the whole server, replaces a killed worker, runs tasks, and drains on stop", async () => {
+    primary = new Primary();
+    const listening = await primary.next("listening");
+    const port = listening.port as number;
+    expect(listening.workers).toHaveLength(2);
+
+    // Round-robin: connections land on both workers (never the primary).
+    const a = await askPid(port);
+    const b = await askPid(port);
+    const c = await askPid(port);
+    const pids = new Set([a.pid, b.pid, c.pid]);
+    expect(pids.size).toBe(2);
+    expect(pids.has(listening.pid as number)).toBe(false);
+
+    // maxConn 3 holds across both workers: the fourth is closed at once and counted.
+    const extra = await RawClient.connect(port);
+    await extra.waitEndOrClose();
+    await primary.next("refused");
+    primary.command("stats");
+    const stats = await primary.next("stats");
+    expect(stats).toMatchObject({ current: 3, total: 3, refused: 1, messagesIn: 3, messagesOut: 3 });
+
+    // A task reaches every worker.
+    primary.command("task");
+    expect((await primary.next("task-sent")).to).toBe(2);
+
+    // Kill the worker that served `a`: its connections go, a replacement is forked, service goes on.
+    const before = primary.seen;
+    process.kill(a.pid, "SIGKILL");
+    await a.client.waitClose();
+    const exit = await primary.next("worker-exit", before);
+    expect(exit).toMatchObject({ signal: "SIGKILL", replaced: true });
+    expect(exit.lostConnections as number).toBeGreaterThanOrEqual(1);
+    await b.client.destroy();
+    await c.client.destroy();
+    const survivor = [...pids].find((p) => p !== a.pid)!;
+    const served = new Set<number>();
+    // The replacement joins the round-robin once it reports ready: probe until both workers answer.
+    for (let i = 0; i < 200 && served.size < 2; i++) {
+      const probe = await RawClient.connect(port);
+      const reply = await probe.roundTrip(4, "");
+      const [pid, marked] = reply.body.toString().split(":");
+      served.add(Number(pid));
+      // The surviving worker ran the task; the replacement (forked after it) did not.
+      expect(marked).toBe(Number(pid) === survivor ? "yes" : "no");
+      await probe.destroy();
+    }
+    expect(served.has(a.pid)).toBe(false);
+    expect(served.size).toBe(2);
+
+    // Graceful stop: workers drain and exit, then the primary exits 0 by itself.
+    primary.command("stop");
+    await primary.next("stopped");
+    expect(await primary.exited).toBe(0);
+  }, 60_000);
+});
