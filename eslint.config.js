@@ -16,6 +16,17 @@ const LAYERS = {
   udp: ["iobuf", "codec", "event-loop"],
   config: [],
   protobuf: ["iobuf", "codec"],
+  // The system (DESIGN.md "The system on the reactor"): services compose the
+  // reactor, proto and store; no service imports another service.
+  proto: ["iobuf", "codec", "protobuf"],
+  store: ["iobuf"],
+  service: ["iobuf", "config", "store"],
+  dns: ["iobuf", "codec", "event-loop", "tcp-conn", "tcp-server", "config", "protobuf", "proto", "store", "service"],
+  reporter: ["iobuf", "codec", "event-loop", "tcp-conn", "tcp-server", "config", "protobuf", "proto", "store", "service"],
+  agent: ["iobuf", "codec", "event-loop", "tcp-conn", "tcp-client", "udp", "config", "protobuf", "proto", "service"],
+  api: ["iobuf", "codec", "event-loop", "udp", "protobuf", "proto"],
+  console: ["iobuf", "codec", "config", "protobuf", "proto", "store", "service"],
+  cli: ["iobuf", "codec", "event-loop", "tcp-conn", "tcp-server", "tcp-client", "udp", "config", "protobuf", "proto", "store", "service", "dns", "reporter", "agent", "api", "console"],
 };
 const ALL = Object.keys(LAYERS);
 

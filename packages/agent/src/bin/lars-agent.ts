@@ -1,0 +1,2 @@
+// lars-agent: to be written.
+export {};

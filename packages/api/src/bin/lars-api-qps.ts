@@ -1,0 +1,2 @@
+// lars-api-qps: to be written.
+export {};

@@ -1,0 +1,2 @@
+// lars-simulator: to be written.
+export {};

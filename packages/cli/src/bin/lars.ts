@@ -1,0 +1,2 @@
+// lars: to be written.
+export {};

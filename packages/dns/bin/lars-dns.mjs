@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// Thin launcher: the program is built by tsup from src/bin/lars-dns.ts.
+import "../dist/bin/lars-dns.js";

@@ -1,0 +1,2 @@
+// lars-dns: to be written.
+export {};

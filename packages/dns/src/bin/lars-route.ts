@@ -1,0 +1,2 @@
+// lars-route: to be written.
+export {};

@@ -1,0 +1,2 @@
+// lars-reporter: to be written.
+export {};
