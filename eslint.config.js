@@ -20,7 +20,7 @@ const LAYERS = {
   // reactor, proto and store; no service imports another service.
   proto: ["iobuf", "codec", "protobuf"],
   store: ["iobuf"],
-  service: ["iobuf", "config", "store"],
+  service: ["iobuf", "config"],
   dns: ["iobuf", "codec", "event-loop", "tcp-conn", "tcp-server", "config", "protobuf", "proto", "store", "service"],
   reporter: ["iobuf", "codec", "event-loop", "tcp-conn", "tcp-server", "config", "protobuf", "proto", "store", "service"],
   agent: ["iobuf", "codec", "event-loop", "tcp-conn", "tcp-client", "udp", "config", "protobuf", "proto", "service"],

@@ -52,11 +52,25 @@ const BLOCKED_LARS_REGISTRY = "http://127.0.0.1:9/";
  * CHANGELOG.md and dist/**. Each entry needs a reason (also in its README).
  */
 const EXTRA_PUBLISHED_FILES = {
+  "@lars/proto": {
+    pattern: /^proto\/lars\.proto$/,
+    reason: "ships the Lars system schema (proto/lars.proto) so C++ and other peers can generate code from it; see its README",
+  },
   "@lars/protobuf": {
     pattern: /^proto\/[^/]+\.proto$/,
     reason: "ships the QPS schema (proto/echo_message.proto) so peers in other languages can generate code from it; see its README",
   },
 };
+/**
+ * A package's `bin` launchers (`bin/<name>.mjs`, a two-line import of the
+ * built program in dist/) are published too: npm links them at install, so
+ * they must exist before a build has run in a fresh clone.
+ */
+function isDeclaredBinLauncher(manifest, name) {
+  const bins = typeof manifest.bin === "object" && manifest.bin !== null ? Object.values(manifest.bin) : [];
+  return /^bin\/[a-z0-9-]+\.mjs$/.test(name) && bins.some((b) => b.replace(/^\.\//, "") === name);
+}
+
 /** Files every tarball must contain. */
 const REQUIRED_FILES = ["package.json", "README.md", "LICENSE", "dist/index.js", "dist/index.cjs", "dist/index.d.ts", "dist/index.d.cts"];
 /** Packages that open sockets or run the loop: none may be installed with @lars/codec alone. */
@@ -224,7 +238,8 @@ function checkTarball(pkg, file, workspace) {
       name === "LICENSE" ||
       name === "CHANGELOG.md" ||
       (name.startsWith("dist/") && !/\.(test|spec)\.[cm]?[jt]s/.test(name) && !name.endsWith(".tsbuildinfo")) ||
-      (extra !== undefined && extra.pattern.test(name));
+      (extra !== undefined && extra.pattern.test(name)) ||
+      isDeclaredBinLauncher(manifest, name);
     if (!allowed) problems.push(`${name}: should not be published (allowed: package.json, README.md, LICENSE, CHANGELOG.md, dist/**)`);
   }
   for (const name of REQUIRED_FILES) if (!entries.has(name)) problems.push(`${name}: missing from the tarball`);

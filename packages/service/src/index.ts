@@ -1,2 +1,18 @@
-/** @packageDocumentation What every Lars service binary shares: pino logger, config and store options, /metrics and /status HTTP, graceful signals. */
-export const PACKAGE_NAME = "@lars/service";
+/**
+ * @packageDocumentation What every Lars service binary shares: a pino
+ * logger, its config file and store options, `/metrics` + `/status` over
+ * HTTP, graceful SIGINT/SIGTERM and the exit codes of a command line tool.
+ */
+export { createLogger } from "./logger.js";
+export type { CreateLoggerOptions, Logger } from "./logger.js";
+export { readServiceConfig, emptyServiceConfig, storeOptionsFromConfig, StoreTypeError, DEFAULT_SQLITE_PATH } from "./service-config.js";
+export type { ServiceConfig, ServiceStoreOptions } from "./service-config.js";
+export { onShutdownSignals } from "./shutdown.js";
+export type { ShutdownOptions, ShutdownLogger } from "./shutdown.js";
+export { startHttpEndpoint } from "./http-endpoint.js";
+export type { HttpEndpoint, HttpEndpointOptions } from "./http-endpoint.js";
+export { runBin, BinUsageError } from "./run-bin.js";
+export type { RunBinOptions } from "./run-bin.js";
+export { registerStatsGauges, registerProcessMetrics } from "./reactor-metrics.js";
+export type { NumericStats } from "./reactor-metrics.js";
+export { Registry } from "prom-client";
