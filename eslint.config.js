@@ -14,7 +14,7 @@ const LAYERS = {
   "tcp-server": ["iobuf", "codec", "event-loop", "tcp-conn"],
   "tcp-client": ["iobuf", "codec", "event-loop", "tcp-conn"],
   udp: ["iobuf", "codec", "event-loop"],
-  config: [],
+  config: ["iobuf"],
   protobuf: ["iobuf", "codec"],
   // The system (DESIGN.md "The system on the reactor"): services compose the
   // reactor, proto and store; no service imports another service.

@@ -3,6 +3,7 @@
 //   - `-h, --help` prints the usage to stdout and exits 0;
 //   - a bad flag prints what is wrong and the usage to stderr and exits 2.
 // A program calls parseCli once; usageError and intFlag then print its usage.
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 
 let programUsage = "";
@@ -39,4 +40,15 @@ export function intFlag(values, name, min, max) {
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || n < min || n > max) usageError(`--${name} must be an integer in ${min}..${max}, got "${raw}"`);
   return n;
+}
+
+/**
+ * `path` resolved from the folder the user ran the command in. `npm run`
+ * changes the working directory to the workspace's folder and puts the
+ * caller's folder in INIT_CWD, so `npm run echo-server -- --config
+ * examples/echo/serv.conf` from the repository root finds the file; a plain
+ * `node server.mjs --config serv.conf` resolves from process.cwd().
+ */
+export function userPath(path) {
+  return resolve(process.env.INIT_CWD || process.cwd(), path);
 }

@@ -30,6 +30,14 @@ function waitFor(what: string, done: () => boolean, waiters: Set<() => void>): P
   });
 }
 
+/** Where and how a {@link Program} runs. */
+export interface ProgramOptions {
+  /** Working directory. Default: the script's folder (what `npm run` in its workspace gives). */
+  cwd?: string;
+  /** Environment. Default: this process's, without INIT_CWD (so a test run by npm does not leak its own). */
+  env?: NodeJS.ProcessEnv;
+}
+
 /**
  * A running example program: `node <script> ...args`, run in the script's folder.
  * `script` is a URL, e.g. `new URL("../server.mjs", import.meta.url)` from a test.
@@ -42,9 +50,11 @@ export class Program {
   private readonly waiters = new Set<() => void>();
   private partial = "";
 
-  constructor(script: URL, args: string[]) {
+  constructor(script: URL, args: string[], options: ProgramOptions = {}) {
     const path = fileURLToPath(script);
-    this.child = spawn(process.execPath, [path, ...args], { cwd: dirname(path), stdio: ["ignore", "pipe", "pipe"] });
+    const env = options.env ?? { ...process.env };
+    if (options.env === undefined) delete env.INIT_CWD;
+    this.child = spawn(process.execPath, [path, ...args], { cwd: options.cwd ?? dirname(path), env, stdio: ["ignore", "pipe", "pipe"] });
     this.child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
       const parts = (this.partial + chunk).split("\n");
       this.partial = parts.pop()!;

@@ -15,8 +15,9 @@ const USAGE = `usage: node client.mjs [options]
   --timeout MS    give up when the replies take longer (default 5000)
   -h, --help      show this help
 
-Sends msgid 1 "hello lars!", msgid 2 "ping", msgid 3 (the server's pid) and
-N messages on msgids 10.., prints every frame received, and exits 0 once all
+Sends msgid 1 "hello lars!", msgid 2 "ping", msgid 3 "pid?" (answered with
+"pong" and the server's pid by a server run with --demo-routes, echoed
+otherwise) and N messages on msgids 10.., prints every frame received, and exits 0 once all
 replies arrived (1 on a connection error or timeout).`;
 
 const values = parseCli(USAGE, {

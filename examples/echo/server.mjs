@@ -3,19 +3,22 @@
 // attribute; plus multi-core workers, a serv.conf and a UDP echo beside it.
 //
 //   node server.mjs --host 127.0.0.1 --port 7777 [--max-conn N] [--workers N]
-//                   [--config serv.conf] [--udp-port P]
+//                   [--config serv.conf] [--udp-port P] [--no-welcome] [--demo-routes]
 //
-// Routes (every one answers with the msgid it got):
+// Its contract (what interop peers assume): every frame is answered with the
+// same msgid and the same body.
 //   1  hello   echoes the body, logs the greeting with the connection's name
+//   *          any other msgid: echoed as it is (the router's onUnknown)
+// With --demo-routes, two routes answer differently (the tutorial's routing demo):
 //   2  ping    "ping" → "pong" (anything else is echoed)
 //   3  pid     replies with this process's pid (which worker served you)
-//   *          any other msgid: echoed as it is (the router's onUnknown)
-// On connect the server sends msgid 101 "welcome! you online..".
+// On connect the server sends msgid 101 "welcome! you online.." (the C++
+// tutorial's hello), unless --no-welcome.
 import { MessageRouter } from "@lars/codec";
 import { LarsConfig, serverOptionsFromConfig } from "@lars/config";
 import { EventLoop } from "@lars/event-loop";
 import { TcpServer } from "@lars/tcp-server";
-import { intFlag, parseCli, usageError } from "../_shared/cli.mjs";
+import { intFlag, parseCli, usageError, userPath } from "../_shared/cli.mjs";
 
 const USAGE = `usage: node server.mjs [options]
 
@@ -25,8 +28,14 @@ const USAGE = `usage: node server.mjs [options]
   --workers N      worker processes, 0 = serve in this process (default 0, or [reactor] threadNum)
   --config FILE    a Lars serv.conf; its [reactor] section gives ip, port,
                    maxConn and threadNum. Flags given on the command line win.
+                   A relative FILE is read from the folder you ran the command in.
   --udp-port PORT  also serve a UDP echo on this port (same routes)
+  --no-welcome     do not send msgid 101 "welcome! you online.." on connect
+  --demo-routes    msgid 2 answers "ping" with "pong", msgid 3 answers with the
+                   serving process's pid (default: every msgid is echoed)
   -h, --help       show this help
+
+Every frame is answered with its msgid and body (an echo), except the demo routes.
 
 The first line printed is "listening on HOST:PORT". SIGINT/SIGTERM: graceful stop, exit 0.`;
 
@@ -37,7 +46,11 @@ const values = parseCli(USAGE, {
   workers: { type: "string" },
   config: { type: "string" },
   "udp-port": { type: "string" },
+  "no-welcome": { type: "boolean" },
+  "demo-routes": { type: "boolean" },
 });
+const welcome = values["no-welcome"] !== true;
+const demoRoutes = values["demo-routes"] === true;
 
 const flags = {
   host: values.host,
@@ -49,7 +62,7 @@ const flags = {
 let options = { host: "127.0.0.1", port: 7777, maxConn: 1024, workers: 0 };
 if (values.config !== undefined) {
   try {
-    options = serverOptionsFromConfig(await LarsConfig.load(values.config), "reactor", options);
+    options = serverOptionsFromConfig(await LarsConfig.load(userPath(values.config)), "reactor", options);
   } catch (err) {
     usageError(`--config: ${err.message}`);
   }
@@ -63,8 +76,10 @@ router.register(1, (body, msgid, conn) => {
   console.log(`hello from ${conn.getAttr("name") ?? `udp ${conn.remoteAddress}:${conn.remotePort}`}: ${body.toString()}`);
   conn.sendMessage(body, msgid);
 });
-router.register(2, (body, msgid, conn) => conn.sendMessage(body.toString() === "ping" ? "pong" : body, msgid));
-router.register(3, (_body, msgid, conn) => conn.sendMessage(String(process.pid), msgid));
+if (demoRoutes) {
+  router.register(2, (body, msgid, conn) => conn.sendMessage(body.toString() === "ping" ? "pong" : body, msgid));
+  router.register(3, (_body, msgid, conn) => conn.sendMessage(String(process.pid), msgid));
+}
 
 const loop = new EventLoop({ logger: console });
 const server = new TcpServer(loop, {
@@ -74,7 +89,7 @@ const server = new TcpServer(loop, {
   onConnStart(conn) {
     // A connection attribute (C++ "connection parameters"): set once here, read in every handler.
     conn.setAttr("name", `conn ${conn.id} (${conn.remoteAddress}:${conn.remotePort}, pid ${process.pid})`);
-    conn.sendMessage("welcome! you online..", 101);
+    if (welcome) conn.sendMessage("welcome! you online..", 101);
   },
   onConnClose(conn, reason) {
     console.log(`${conn.getAttr("name")} closed: ${reason}`);

@@ -2,17 +2,26 @@ import { createSocket } from "node:dgram";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 import { afterEach, describe, expect, it } from "vitest";
 import { decodeFrames, encodeFrame } from "@lars/codec";
 import { Program, RawClient } from "../../_shared/test-helpers.js";
+import type { ProgramOptions } from "../../_shared/test-helpers.js";
 
 const running: Program[] = [];
 const clients: RawClient[] = [];
 
+const SERVER = new URL("../server.mjs", import.meta.url);
+const ECHO_DIR = fileURLToPath(new URL("..", import.meta.url));
+
 function server(...args: string[]): Program {
-  const p = new Program(new URL("../server.mjs", import.meta.url), args);
+  return serverWith({}, ...args);
+}
+
+function serverWith(options: ProgramOptions, ...args: string[]): Program {
+  const p = new Program(SERVER, args, options);
   running.push(p);
   return p;
 }
@@ -29,16 +38,17 @@ afterEach(() => {
 });
 
 describe("echo server", () => {
-  it("welcomes, echoes every msgid, answers hello/ping/pid, logs the close, and stops on SIGTERM with exit 0", async () => {
+  it("welcomes, echoes every msgid (2 and 3 included) with its body, logs the close, and stops on SIGTERM with exit 0", async () => {
     const s = server("--port", "0");
     const port = await s.port();
     const c = await client(port);
 
     expect((await c.take(101)).body.toString()).toBe("welcome! you online..");
     expect(await c.request(1, "hello lars!")).toBe("hello lars!");
-    expect(await c.request(2, "ping")).toBe("pong");
-    expect(await c.request(2, "not ping")).toBe("not ping");
-    expect(await c.request(3, "")).toBe(String(s.child.pid));
+    // Defect 8 (issue 10): the echo contract holds for every msgid; no demo route answers by default.
+    expect(await c.request(2, "ping")).toBe("ping");
+    expect(await c.request(3, "pid?")).toBe("pid?");
+    expect(await c.request(3, "")).toBe("");
     // Unregistered msgids (the router's onUnknown), binary and empty bodies come back as sent.
     const binary = Buffer.from([0, 1, 2, 255, 254]);
     c.send(77, binary);
@@ -68,8 +78,31 @@ describe("echo server", () => {
     expect(await s.stop()).toBe(0);
   });
 
+  it("with --demo-routes answers msgid 2 ping with pong and msgid 3 with the pid", async () => {
+    const s = server("--port", "0", "--demo-routes");
+    const c = await client(await s.port());
+    await c.take(101);
+    expect(await c.request(2, "ping")).toBe("pong");
+    expect(await c.request(2, "not ping")).toBe("not ping");
+    expect(await c.request(3, "")).toBe(String(s.child.pid));
+    expect(await c.request(4, "echoed")).toBe("echoed");
+    expect(await s.stop()).toBe(0);
+  });
+
+  it("with --no-welcome sends nothing on connect: the first frame is the echo of the first request", async () => {
+    const s = server("--port", "0", "--no-welcome");
+    const c = await client(await s.port());
+    // The welcome would be written on connect, before any request is read: it would arrive first.
+    expect(await c.request(5, "first")).toBe("first");
+    expect(c.frames).toEqual([]);
+    const again = await client(await s.port());
+    expect(await again.request(101, "not a welcome")).toBe("not a welcome");
+    expect(again.frames).toEqual([]);
+    expect(await s.stop()).toBe(0);
+  });
+
   it("with --workers 2 spreads connections over two worker processes and stops them all", async () => {
-    const s = server("--port", "0", "--workers", "2");
+    const s = server("--port", "0", "--workers", "2", "--demo-routes");
     const port = await s.port();
     const pids = new Set<string>();
     for (let i = 0; i < 6; i++) {
@@ -111,6 +144,49 @@ describe("echo server", () => {
     }
   });
 
+  it("resolves a relative --config from the folder the command was run in (process.cwd())", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "lars-echo-cwd-"));
+    try {
+      await writeFile(join(dir, "mine.conf"), "[reactor]\nmaxConn = 1\nport = 0\n");
+      const s = serverWith({ cwd: dir }, "--config", "mine.conf");
+      const port = await s.port();
+      await (await client(port)).take(101);
+      await expect((await client(port)).take(101)).rejects.toThrow(/closed before/); // maxConn = 1: the file was read
+      expect(await s.stop()).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("resolves a relative --config from INIT_CWD under npm run (which runs the script in examples/echo)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "lars-echo-init-"));
+    try {
+      await writeFile(join(dir, "mine.conf"), "[reactor]\nmaxConn = 1\nport = 0\n");
+      // What `npm run echo-server -- --config mine.conf` run in `dir` does: cwd = the workspace, INIT_CWD = dir.
+      const s = serverWith({ cwd: ECHO_DIR, env: { ...process.env, INIT_CWD: dir } }, "--config", "mine.conf");
+      const port = await s.port();
+      await (await client(port)).take(101);
+      await expect((await client(port)).take(101)).rejects.toThrow(/closed before/);
+      expect(await s.stop()).toBe(0);
+
+      // The README's command from the repository root: the path is relative to the root, not to examples/echo.
+      const root = join(ECHO_DIR, "..", "..");
+      const fromRoot = serverWith(
+        { cwd: ECHO_DIR, env: { ...process.env, INIT_CWD: root } },
+        "--config",
+        relative(root, join(ECHO_DIR, "serv.conf")),
+        "--port",
+        "0",
+        "--workers",
+        "0",
+      );
+      expect(await fromRoot.port()).toBeGreaterThan(0);
+      expect(await fromRoot.stop()).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   const udpBuilt = existsSync(join(createRequire(import.meta.url).resolve("@lars/udp/package.json"), "..", "dist", "index.js"));
   it.skipIf(!udpBuilt)("with --udp-port also echoes over UDP (one frame per datagram, same routes)", async () => {
     const s = server("--port", "0", "--udp-port", "0");
@@ -125,12 +201,12 @@ describe("echo server", () => {
           if (replies.length === 2) resolve();
         }),
       );
-      sock.send(encodeFrame(2, "ping"), udpPort, "127.0.0.1");
+      sock.send(encodeFrame(2, "ping"), udpPort, "127.0.0.1"); // echoed: demo routes are off
       sock.send(encodeFrame(9, "over udp"), udpPort, "127.0.0.1");
       await got;
       const frames = replies.flatMap((d) => decodeFrames(d)).map((f) => [f.msgid, f.body.toString()]);
       expect(frames.sort()).toEqual([
-        [2, "pong"],
+        [2, "ping"],
         [9, "over udp"],
       ]);
       const c = await client(tcpPort);
@@ -162,8 +238,8 @@ describe("echo client", () => {
       expect.arrayContaining([
         "msgid 101: welcome! you online..",
         "msgid 1: hello lars!",
-        "msgid 2: pong",
-        `msgid 3: ${s.child.pid}`,
+        "msgid 2: ping",
+        "msgid 3: pid?",
         "msgid 10: message 1",
         "msgid 11: message 2",
       ]),

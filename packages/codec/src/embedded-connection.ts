@@ -43,6 +43,10 @@ export class EmbeddedConnection extends ConnectionAttributes implements NetConne
   private readonly out: OutputBuf;
   private readonly decoder: FrameDecoder;
   private isClosed = false;
+  /** Async handler failures land in `errors`, like sync ones. */
+  private readonly reportAsync = (err: LarsError): void => {
+    this.errors.push(err);
+  };
 
   constructor(options: EmbeddedConnectionOptions = {}) {
     super();
@@ -53,7 +57,7 @@ export class EmbeddedConnection extends ConnectionAttributes implements NetConne
       maxMessageLength: this.maxMessageLength,
       pool: options.pool,
       onFrame: (msgid, body) => {
-        const err = this.router.dispatch(msgid, body, this);
+        const err = this.router.dispatch(msgid, body, this, this.reportAsync);
         if (err !== undefined) this.errors.push(err);
       },
     });

@@ -11,7 +11,9 @@ export type { Frame, MessageBody } from "./frame.js";
 export { FrameDecoder, decodeFrames } from "./frame-decoder.js";
 export type { FrameDecoderOptions, FrameHandler } from "./frame-decoder.js";
 export { MessageRouter } from "./message-router.js";
-export type { MessageRouterOptions, RouteHandler, UnknownRouteHandler } from "./message-router.js";
+export type { MessageRouterOptions, RouteHandler, UnknownRouteHandler, RouteErrorReporter, HandlerReturn } from "./message-router.js";
+export { HookError, runHook, reportHookFailure } from "./run-hook.js";
+export type { HookFailureKind, HookFailureReporter } from "./run-hook.js";
 export type { NetConnection, AttributeKey } from "./net-connection.js";
 export { ConnectionAttributes } from "./connection-attributes.js";
 export { nextConnectionId } from "./connection-id.js";
@@ -33,4 +35,4 @@ export {
   SendError,
 } from "./errors.js";
 export type { FrameError, FrameErrorKind } from "./errors.js";
-export { LarsError, isLarsError } from "@lars/iobuf";
+export { LarsError, isLarsError, InvalidArgumentError } from "@lars/iobuf";

@@ -3,14 +3,37 @@ import { DuplicateRouteError, HandlerError, InvalidMsgidError, UnknownMsgidError
 import type { NetConnection } from "./net-connection.js";
 
 /**
- * Handles the frames of one msgid (C++ Lars `msg_callback`). `body` is a view
- * valid only during the call — copy it to keep it. `userData` is what was
- * given at registration.
+ * What a handler or hook returns: nothing (`void`), or a `Promise<void>`
+ * whose rejection is reported like a throw. Typed `void | Promise<void> |
+ * unknown` so a handler written as an expression (`(b) => list.push(b)`)
+ * still fits; any value that is not a promise is ignored.
  */
-export type RouteHandler<C = NetConnection, U = unknown> = (body: Buffer, msgid: number, conn: C, userData: U) => void;
+// eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents
+export type HandlerReturn = void | Promise<void> | unknown;
 
-/** Called for a frame whose msgid has no handler, instead of reporting it. */
-export type UnknownRouteHandler<C = NetConnection> = (body: Buffer, msgid: number, conn: C) => void;
+/**
+ * Handles the frames of one msgid (C++ Lars `msg_callback`). `body` is a view
+ * valid only during the synchronous part of the call — copy it to keep it
+ * (also across an `await`). `userData` is what was given at registration.
+ * May be `async`: a rejection is reported exactly like a throw
+ * ({@link HandlerError}, `LARS_HANDLER_ERROR`) and never crashes the process.
+ */
+export type RouteHandler<C = NetConnection, U = unknown> = (body: Buffer, msgid: number, conn: C, userData: U) => HandlerReturn;
+
+/** Called for a frame whose msgid has no handler, instead of reporting it. May be async, like a {@link RouteHandler}. */
+export type UnknownRouteHandler<C = NetConnection> = (body: Buffer, msgid: number, conn: C) => HandlerReturn;
+
+/**
+ * Where a transport takes the errors of async handlers: called later, once
+ * the promise a handler returned rejects, with the same error `dispatch`
+ * would have returned had the handler thrown.
+ */
+export type RouteErrorReporter<C = NetConnection> = (err: LarsError, conn: C) => void;
+
+
+function toRouteError(msgid: number, err: unknown): LarsError {
+  return err instanceof LarsError ? err : new HandlerError(msgid, err);
+}
 
 export interface MessageRouterOptions<C = NetConnection> {
   /**
@@ -18,6 +41,12 @@ export interface MessageRouterOptions<C = NetConnection> {
    * {@link UnknownMsgidError} and the transport reports it (hooks/logger).
    */
   onUnknown?: UnknownRouteHandler<C>;
+  /**
+   * Takes the errors of async handlers when the transport calling
+   * {@link MessageRouter.dispatch} gives no reporter of its own. Without
+   * either, such an error is only counted (`unreportedErrors`), never thrown.
+   */
+  onAsyncError?: RouteErrorReporter<C>;
 }
 
 interface Route<C> {
@@ -36,9 +65,13 @@ interface Route<C> {
 export class MessageRouter<C = NetConnection> {
   private readonly routes = new Map<number, Route<C>>();
   onUnknown: UnknownRouteHandler<C> | undefined;
+  onAsyncError: RouteErrorReporter<C> | undefined;
+  /** Errors of async handlers that had no reporter (neither from the transport nor `onAsyncError`). */
+  unreportedErrors = 0;
 
   constructor(options: MessageRouterOptions<C> = {}) {
     this.onUnknown = options.onUnknown;
+    this.onAsyncError = options.onAsyncError;
   }
 
   /**
@@ -73,16 +106,41 @@ export class MessageRouter<C = NetConnection> {
    * {@link UnknownMsgidError} (no handler and no `onUnknown`), the handler's
    * own {@link LarsError} (e.g. a `LARS_PAYLOAD_DECODE` from a typed route),
    * or {@link HandlerError} wrapping anything else it threw.
+   *
+   * A handler that returns a promise which later rejects is reported the
+   * same way, through `report(err, conn)` (else the router's `onAsyncError`),
+   * never as an unhandled rejection. A sync handler costs no allocation here.
    */
-  dispatch(msgid: number, body: Buffer, conn: C): LarsError | undefined {
+  dispatch(msgid: number, body: Buffer, conn: C, report?: RouteErrorReporter<C>): LarsError | undefined {
     const route = this.routes.get(msgid);
+    let result: HandlerReturn;
     try {
-      if (route !== undefined) route.handler(body, msgid, conn, route.userData);
-      else if (this.onUnknown !== undefined) this.onUnknown(body, msgid, conn);
+      if (route !== undefined) result = route.handler(body, msgid, conn, route.userData);
+      else if (this.onUnknown !== undefined) result = this.onUnknown(body, msgid, conn);
       else return new UnknownMsgidError(msgid);
     } catch (err) {
-      return err instanceof LarsError ? err : new HandlerError(msgid, err);
+      return toRouteError(msgid, err);
+    }
+    if (result !== undefined && typeof (result as PromiseLike<void>).then === "function") {
+      this.watch(result as PromiseLike<void>, msgid, conn, report);
     }
     return undefined;
+  }
+
+  /** Report the rejection of an async handler's promise (only async handlers get here). */
+  private watch(promise: PromiseLike<void>, msgid: number, conn: C, report: RouteErrorReporter<C> | undefined): void {
+    promise.then(undefined, (err: unknown) => {
+      const routeErr = toRouteError(msgid, err);
+      const to = report ?? this.onAsyncError;
+      if (to === undefined) {
+        this.unreportedErrors++;
+        return;
+      }
+      try {
+        to(routeErr, conn);
+      } catch {
+        this.unreportedErrors++;
+      }
+    });
   }
 }

@@ -1,9 +1,9 @@
-import type { MessageRouter, RouteHandler } from "./message-router.js";
+import type { HandlerReturn, MessageRouter, RouteHandler } from "./message-router.js";
 import type { NetConnection } from "./net-connection.js";
 import type { Codec } from "./payload-codec.js";
 
-/** A handler of decoded messages. `message` is owned by the handler (codecs copy). */
-export type TypedRouteHandler<T, C = NetConnection, U = unknown> = (message: T, msgid: number, conn: C, userData: U) => void;
+/** A handler of decoded messages. `message` is owned by the handler (codecs copy). May be async, like a `RouteHandler`. */
+export type TypedRouteHandler<T, C = NetConnection, U = unknown> = (message: T, msgid: number, conn: C, userData: U) => HandlerReturn;
 
 /**
  * Wrap `handler` so it receives `codec.decode(body)`. A body the codec

@@ -3,7 +3,7 @@ import { BufPool } from "@lars/iobuf";
 import { FrameDecoder } from "../src/index.js";
 import type { FrameDecoderOptions, FrameError } from "../src/index.js";
 
-/** The shape of `../shared/wire/vectors.json` (beside the repository folder). */
+/** The shape of the vendored `wire/vectors.json` (at the repository root). */
 export interface WireVectors {
   header_length: number;
   default_max_body: number;
@@ -15,11 +15,12 @@ export interface WireVectors {
 }
 
 /**
- * The golden vectors. The repository is at X/main and the shared folder at
- * X/shared, both here and in CI; from packages/codec/test that is four levels up.
+ * The golden vectors, vendored at the repository root (`wire/vectors.json`);
+ * from packages/codec/test that is three levels up. `scripts/check-vendored-wire.mjs`
+ * checks the copy against the shared folder when it is beside the repository.
  * A missing file fails the test rather than skipping it.
  */
-export const VECTORS_URL = new URL("../../../../shared/wire/vectors.json", import.meta.url);
+export const VECTORS_URL = new URL("../../../wire/vectors.json", import.meta.url);
 
 export function loadVectors(): WireVectors {
   return JSON.parse(readFileSync(VECTORS_URL, "utf8")) as WireVectors;

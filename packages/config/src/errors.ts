@@ -1,3 +1,5 @@
+import { LarsError } from "@lars/iobuf";
+
 /**
  * The stable codes a {@link ConfigError} carries. Branch on these, never on
  * `message` (which is for humans and may change between releases).
@@ -34,21 +36,20 @@ export interface ConfigErrorDetails {
  * Every error `@lars/config` throws. `code` is stable; `file`, `section`,
  * `key` and `value` are set where they apply, and `message` names them too.
  *
- * `@lars/config` sits beside the Lars layers and depends on no other
- * `@lars/*` package, so this extends `Error` directly rather than
- * `LarsError`; it has the same shape (`name`, `code`, `cause`).
+ * Like every Lars error it extends `LarsError` (from `@lars/iobuf`), so
+ * `err instanceof LarsError` and `isLarsError(err, "LARS_CONFIG_NOT_FOUND")`
+ * hold for it as for the reactor's errors.
  */
-export class ConfigError extends Error {
+export class ConfigError extends LarsError {
   override readonly name = "ConfigError";
-  readonly code: ConfigErrorCode;
+  declare readonly code: ConfigErrorCode;
   readonly file: string | undefined;
   readonly section: string | undefined;
   readonly key: string | undefined;
   readonly value: string | undefined;
 
   constructor(code: ConfigErrorCode, message: string, details: ConfigErrorDetails = {}) {
-    super(message, "cause" in details ? { cause: details.cause } : undefined);
-    this.code = code;
+    super(code, message, "cause" in details ? { cause: details.cause } : undefined);
     this.file = details.file;
     this.section = details.section;
     this.key = details.key;

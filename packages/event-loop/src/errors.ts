@@ -16,20 +16,7 @@ export class LoopStoppedError extends LarsError {
   }
 }
 
-/**
- * A programmer mistake in an argument or option (a negative or non-finite
- * delay, a non-function callback, ...). Thrown at once by the call that got
- * it; `field` names the offending argument or option.
- */
-export class InvalidArgumentError extends LarsError {
-  override readonly name = "InvalidArgumentError";
-  /** The argument or option that was refused, e.g. `"delayMs"` or `"options.stopDeadlineMs"`. */
-  readonly field: string;
-  constructor(field: string, message: string) {
-    super("LARS_INVALID_ARGUMENT", `${field}: ${message}`);
-    this.field = field;
-  }
-}
+export { InvalidArgumentError } from "@lars/iobuf";
 
 /**
  * An owned resource whose `close(deadlineMs)` had not settled when the stop

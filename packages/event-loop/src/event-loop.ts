@@ -44,6 +44,11 @@ const STOPPING = 1;
 const STOPPED = 2;
 const NS_PER_MS = 1e6;
 
+/**
+ * A task or timer callback: sync, or `async` (a rejection is reported like a throw).
+ */
+export type LoopCallback = (() => void) | (() => Promise<void>);
+
 function rethrow(err: unknown): never {
   throw err;
 }
@@ -62,7 +67,9 @@ function rethrow(err: unknown): never {
  * does (its one Node timer is referenced), and so do owned sockets.
  *
  * Errors: a throwing task or timer never stops the loop nor skips the rest
- * of its batch. The error goes to `options.onError` if given; otherwise to
+ * of its batch. Tasks and timer callbacks may be `async`: a rejection of the
+ * promise they return is reported exactly like a throw (never an unhandled
+ * rejection). The error goes to `options.onError` if given; otherwise to
  * `options.logger.error(...)` if given; otherwise it is rethrown
  * asynchronously right after the batch (`process.nextTick`), so it surfaces
  * as an `uncaughtException` like any Node callback error.
@@ -124,8 +131,8 @@ export class EventLoop {
    * @throws LoopStoppedError once the loop has stopped.
    * @throws InvalidArgumentError if `fn` is not a function.
    */
-  addTask(fn: () => void): void;
-  addTask<A>(fn: (arg: A) => void, arg: A): void;
+  addTask(fn: LoopCallback): void;
+  addTask<A>(fn: ((arg: A) => void) | ((arg: A) => Promise<void>), arg: A): void;
   addTask(fn: StoredTask, arg?: unknown): void {
     checkFunction("fn", fn);
     if (this.#state === STOPPED) throw new LoopStoppedError("addTask");
@@ -138,7 +145,7 @@ export class EventLoop {
    * @throws InvalidArgumentError for a bad delay or callback.
    * @throws LoopStoppedError once the loop has stopped.
    */
-  runAfter(delayMs: number, fn: () => void): TimerHandle {
+  runAfter(delayMs: number, fn: LoopCallback): TimerHandle {
     checkMs("delayMs", delayMs);
     return this.#schedule("runAfter", delayMs, 0, fn);
   }
@@ -151,7 +158,7 @@ export class EventLoop {
    * @throws InvalidArgumentError for a bad interval or callback.
    * @throws LoopStoppedError once the loop has stopped.
    */
-  runEvery(intervalMs: number, fn: () => void): TimerHandle {
+  runEvery(intervalMs: number, fn: LoopCallback): TimerHandle {
     checkMs("intervalMs", intervalMs, true);
     return this.#schedule("runEvery", intervalMs, intervalMs, fn);
   }
@@ -163,7 +170,7 @@ export class EventLoop {
    * @throws InvalidArgumentError for an invalid date or callback.
    * @throws LoopStoppedError once the loop has stopped.
    */
-  runAt(when: Date | number, fn: () => void): TimerHandle {
+  runAt(when: Date | number, fn: LoopCallback): TimerHandle {
     const ms = when instanceof Date ? when.getTime() : when;
     if (typeof ms !== "number" || !Number.isFinite(ms)) {
       throw new InvalidArgumentError("when", "must be a valid Date or a finite epoch time in ms");
@@ -244,7 +251,7 @@ export class EventLoop {
     };
   }
 
-  #schedule(operation: string, delayMs: number, intervalMs: number, fn: () => void): TimerHandle {
+  #schedule(operation: string, delayMs: number, intervalMs: number, fn: LoopCallback): TimerHandle {
     checkFunction("fn", fn);
     if (this.#state === STOPPED) throw new LoopStoppedError(operation);
     return this.#timers.schedule(delayMs, intervalMs, fn);

@@ -1,5 +1,5 @@
 export { EventLoop } from "./event-loop.js";
-export type { EventLoopStats, EventLoopDelayStats } from "./event-loop.js";
+export type { EventLoopStats, EventLoopDelayStats, LoopCallback } from "./event-loop.js";
 export type { LoopResource } from "./resource-scope.js";
 export type { TimerHandle } from "./timer-queue.js";
 export {

@@ -1,5 +1,5 @@
 /** A queued task as stored: called with its argument (`undefined` for the no-argument form). */
-export type StoredTask = (arg: unknown) => void;
+export type StoredTask = (arg: unknown) => unknown;
 
 /**
  * The ready-task queue of one loop (Lars `add_task`).
@@ -11,8 +11,8 @@ export type StoredTask = (arg: unknown) => void;
  * the queue is swapped before the batch starts. Functions and arguments are
  * kept in parallel arrays, so queuing allocates no object per task.
  *
- * A task that throws is handed to `report` and the rest of the batch still
- * runs. `report` must not throw.
+ * A task that throws, or returns a promise that rejects, is handed to
+ * `report` and the rest of the batch still runs. `report` must not throw.
  */
 export class TaskQueue {
   #fns: StoredTask[] = [];
@@ -72,7 +72,9 @@ export class TaskQueue {
       this.#batchLeft--;
       this.#tasksRun++;
       try {
-        fn(arg);
+        const result = fn(arg) as PromiseLike<unknown> | undefined;
+        // An async task's rejection goes the same way as a throw; the reporter is pre-bound (no closure per task).
+        if (result !== undefined && result !== null && typeof result.then === "function") result.then(undefined, this.#report);
       } catch (err) {
         this.#report(err);
       }

@@ -35,7 +35,7 @@ class Timer implements TimerHandle {
     due: number,
     seq: number,
     readonly intervalMs: number,
-    readonly fn: () => void,
+    readonly fn: () => unknown,
   ) {
     this.due = due;
     this.seq = seq;
@@ -103,7 +103,7 @@ export class TimerQueue {
    * ms of the clock), then every `intervalMs` after that due time if
    * `intervalMs > 0`. Arguments must already be validated. O(log n).
    */
-  schedule(delayMs: number, intervalMs: number, fn: () => void): TimerHandle {
+  schedule(delayMs: number, intervalMs: number, fn: () => unknown): TimerHandle {
     // Due times are whole ms, rounded up (never early): like Node's own ms
     // timers, equal delays queued in the same turn share a due time and a drain.
     const timer = new Timer(this, Math.ceil(this.#now() + delayMs), this.#seq++, intervalMs, fn);
@@ -175,7 +175,8 @@ export class TimerQueue {
         }
         this.#fired++;
         try {
-          top.fn();
+          const result = top.fn() as PromiseLike<unknown> | undefined;
+          if (result !== undefined && result !== null && typeof result.then === "function") result.then(undefined, this.#report);
         } catch (err) {
           this.#report(err);
         }

@@ -60,3 +60,20 @@ export interface LeakReport {
   readonly capacity: number;
   readonly stack: string;
 }
+
+/**
+ * A programmer mistake in an argument or option (a negative or non-finite
+ * delay, a non-function callback, a port out of range, ...). Thrown at once
+ * by the call or constructor that got it; `field` names the offending
+ * argument or option. Every Lars package throws this one class for bad
+ * arguments (code `LARS_INVALID_ARGUMENT`).
+ */
+export class InvalidArgumentError extends LarsError {
+  override readonly name = "InvalidArgumentError";
+  /** The argument or option that was refused, e.g. `"delayMs"` or `"options.stopDeadlineMs"`. */
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super("LARS_INVALID_ARGUMENT", `${field}: ${message}`);
+    this.field = field;
+  }
+}

@@ -7,6 +7,7 @@ export {
   BufRevertError,
   BufferFullError,
   BufLeakError,
+  InvalidArgumentError,
 } from "./errors.js";
 export type { LeakReport } from "./errors.js";
 export { IoBuf } from "./io-buf.js";

@@ -43,6 +43,7 @@ describe("published package", () => {
         "DEFAULT_POOL_CAP_BYTES",
         "DEFAULT_POOL_MAX_FREE_BYTES",
         "InputBuf",
+        "InvalidArgumentError",
         "IoBuf",
         "IoBufRangeError",
         "LarsError",

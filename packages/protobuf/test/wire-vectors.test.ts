@@ -11,11 +11,11 @@ interface Vector {
   frame_hex: string;
 }
 
-const VECTORS_URL = new URL("../../../../shared/wire/vectors.json", import.meta.url);
+const VECTORS_URL = new URL("../../../wire/vectors.json", import.meta.url);
 
-describe("wire vectors (shared/wire/vectors.json)", () => {
-  it("resolves the shared vectors file", () => {
-    expect(fileURLToPath(VECTORS_URL)).toMatch(/shared[\\/]wire[\\/]vectors\.json$/);
+describe("wire vectors (vendored wire/vectors.json)", () => {
+  it("resolves the vendored vectors file", () => {
+    expect(fileURLToPath(VECTORS_URL)).toMatch(/[\\/]wire[\\/]vectors\.json$/);
     expect(existsSync(VECTORS_URL)).toBe(true);
   });
 

@@ -27,7 +27,8 @@ export interface RunBinOptions {
 export function runBin(main: () => Promise<void>, options: RunBinOptions): void {
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const writeError = options.writeError ?? ((line: string) => process.stderr.write(`${line}\n`));
-  main().catch((err: unknown) => {
+  // new Promise(...) also catches a main that throws before its first await.
+  new Promise<void>((resolve) => resolve(main())).catch((err: unknown) => {
     if (err instanceof BinUsageError || isParseArgsError(err)) {
       writeError(`${options.name}: ${(err as Error).message} (see ${options.name} --help)`);
       exit(2);

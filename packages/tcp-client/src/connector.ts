@@ -36,8 +36,9 @@ function ignore(): void {}
  * server refusing us during the handshake) is a failed attempt with code
  * `LARS_TLS_HANDSHAKE`, retried with backoff like any failed connect.
  *
- * Attempts are counted from the last successful connect: the first connect
- * is attempt 0, reconnect attempts are 1, 2, ... up to `maxAttempts`. Every
+ * Attempts are counted from the last stable connection (one that stayed up
+ * `stableAfterMs`): the first connect is attempt 0, reconnect attempts are
+ * 1, 2, ... up to `maxAttempts`. Every
  * attempt after the first waits its backoff delay on a loop timer, so the
  * connector never spins, whatever the server does.
  */
@@ -49,6 +50,8 @@ export class Connector {
   private retryTimer: TimerHandle | undefined;
   private retries = 0;
   private stopped = false;
+  /** When the last connection came up (loop clock, ms), for `stableAfterMs`. */
+  private connectedAt = 0;
 
   constructor(
     private readonly loop: EventLoop,
@@ -60,6 +63,8 @@ export class Connector {
     private readonly events: ConnectorEvents,
     /** Connect with TLS (`node:tls`) and count as connected only once the handshake is done. */
     private readonly tls: ConnectionOptions | undefined = undefined,
+    /** A connection must stay up this long (ms) before the attempt counter starts over. */
+    private readonly stableAfterMs = 0,
   ) {}
 
   /** A connect attempt is in flight. */
@@ -72,9 +77,14 @@ export class Connector {
     this.connectNow();
   }
 
-  /** The established connection was lost with `lastError`: reconnect after the first backoff delay (or give up). */
+  /**
+   * The established connection was lost with `lastError`: reconnect (or give
+   * up). If it stayed up at least `stableAfterMs`, the backoff starts over
+   * at the first delay; else the attempt count goes on growing, so a server
+   * that accepts and closes at once is retried ever more slowly.
+   */
   retry(lastError: Error): void {
-    this.retries = 0;
+    if (performance.now() - this.connectedAt >= this.stableAfterMs) this.retries = 0;
     this.scheduleRetry(lastError);
   }
 
@@ -122,7 +132,7 @@ export class Connector {
       this.connectTimer?.cancel();
       this.connectTimer = undefined;
       socket.removeListener("error", onError);
-      this.retries = 0;
+      this.connectedAt = performance.now();
       this.events.onConnected(socket);
     });
     this.connectTimer = this.loop.runAfter(this.connectTimeoutMs, () => {

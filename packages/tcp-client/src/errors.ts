@@ -1,8 +1,8 @@
 import { LarsError } from "@lars/iobuf";
 
 export { LarsError, isLarsError } from "@lars/iobuf";
-export { SendError } from "@lars/codec";
-export { InvalidArgumentError } from "@lars/event-loop";
+export { SendError, HookError } from "@lars/codec";
+export { InvalidArgumentError } from "@lars/iobuf";
 
 /**
  * Why a connect attempt failed: refused/unreachable (`LARS_CONNECT_FAILED`),
@@ -76,11 +76,14 @@ export class GaveUpError extends LarsError {
 }
 
 /** Codes of {@link RequestError}. */
-export type RequestErrorCode = "LARS_REQUEST_TIMEOUT" | "LARS_REQUEST_ABORTED" | "LARS_CONN_LOST";
+export type RequestErrorCode = "LARS_REQUEST_TIMEOUT" | "LARS_REQUEST_ABORTED" | "LARS_CONN_LOST" | "LARS_REQUEST_RESET";
 
 /**
- * A `request()` that got no reply: timed out, aborted through its signal, or
- * its connection went away (or the client closed) while it waited.
+ * A `request()` that got no reply: timed out, aborted through its signal,
+ * its connection went away (or the client closed) while it waited, or
+ * (`LARS_REQUEST_RESET`) another uncorrelated request on the connection timed
+ * out, so the FIFO reply order could no longer be trusted and the client
+ * reset the connection rather than risk handing it another caller's reply.
  */
 export class RequestError extends LarsError {
   override readonly name = "RequestError";
@@ -112,13 +115,34 @@ export class QueueDroppedError extends LarsError {
   }
 }
 
-/** A user hook or `delay` function threw (`LARS_HOOK_ERROR`); `cause` is what it threw. */
-export class HookError extends LarsError {
-  override readonly name = "HookError";
+/**
+ * A `request()` refused before it was sent because `maxPendingRequests`
+ * requests (reply slots) are already outstanding (`LARS_REQUEST_QUEUE_FULL`).
+ */
+export class RequestQueueFullError extends LarsError {
+  override readonly name = "RequestQueueFullError";
   constructor(
-    readonly hook: string,
-    cause: unknown,
+    readonly target: string,
+    readonly msgid: number,
+    /** The `maxPendingRequests` bound. */
+    readonly max: number,
   ) {
-    super("LARS_HOOK_ERROR", `${hook} threw: ${String(cause)}`, { cause });
+    super("LARS_REQUEST_QUEUE_FULL", `${target}: request msgid ${msgid} refused: ${max} requests already pending`);
+  }
+}
+
+/** Codes of {@link ReadyError}. */
+export type ReadyErrorCode = "LARS_READY_TIMEOUT" | "LARS_READY_ABORTED";
+
+/**
+ * `ready({ timeoutMs, signal })` gave up waiting: no connection within
+ * `timeoutMs` (`cause`: the last connect error, if any), or the signal
+ * aborted (`cause`: its reason). The client keeps reconnecting.
+ */
+export class ReadyError extends LarsError {
+  override readonly name = "ReadyError";
+  declare readonly code: ReadyErrorCode;
+  constructor(code: ReadyErrorCode, readonly target: string, message: string, options?: { cause?: unknown }) {
+    super(code, `${target}: ${message}`, options);
   }
 }

@@ -1,20 +1,23 @@
+import { runHook } from "@lars/codec";
+import type { HookError } from "@lars/codec";
 import type { Logger } from "@lars/iobuf";
-import { HookError } from "./errors.js";
 import type { TcpClientHooks } from "./hooks.js";
 import type { TcpClient } from "./tcp-client.js";
 
-function rethrow(err: unknown): never {
-  throw err;
-}
-
 /**
- * Calls a client's hooks and applies its error policy: what a hook throws
- * becomes a {@link HookError} and is reported, never propagated into the
- * loop. Reports go to `onError`; else to the logger (`warn`); else they are
- * dropped, except hook errors (bugs), which are rethrown asynchronously.
+ * Calls a client's hooks and applies the Lars hook-failure policy (`runHook`
+ * of `@lars/codec`): what a hook throws, or the promise it returns rejects
+ * with, becomes a {@link HookError} and is reported, never propagated into
+ * the loop. Reports go to `onError`; else to the logger (`warn`); with
+ * neither they are counted (`stats().unreportedErrors`), never thrown.
  */
 export class HookRunner {
   private readonly hooks: TcpClientHooks;
+  /** Errors that had neither `onError` nor a logger to go to. */
+  unreported = 0;
+  /** Pre-bound, so calling a hook allocates no closure. */
+  private readonly reportBound = (err: Error): void => this.report(err);
+  private readonly reportOnErrorFailure = (err: HookError): void => this.log(err);
 
   constructor(
     private readonly client: TcpClient,
@@ -30,28 +33,31 @@ export class HookRunner {
 
   /** Call hook `name` with `args` (the client first, as the hook types say). */
   call<K extends keyof TcpClientHooks>(name: K, ...args: Parameters<NonNullable<TcpClientHooks[K]>>): void {
-    const fn = this.hooks[name] as ((...a: unknown[]) => void) | undefined;
+    const fn = this.hooks[name] as ((...a: unknown[]) => unknown) | undefined;
     if (fn === undefined) return;
-    try {
-      fn(...args);
-    } catch (err) {
-      this.report(new HookError(name, err));
-    }
+    runHook(name, fn, this.reportBound, ...args);
   }
 
   /** Report an error the client may not throw. Never throws. */
   report(err: Error): void {
     const onError = this.hooks.onError;
     if (onError !== undefined) {
-      try {
-        onError(this.client, err);
-        return;
-      } catch (thrown) {
-        err = new HookError("onError", thrown);
-      }
+      runHook("onError", onError, this.reportOnErrorFailure, this.client, err);
+      return;
     }
+    this.log(err);
+  }
+
+  private log(err: Error): void {
     const logger = this.logger();
-    if (logger !== undefined) logger.warn(`@lars/tcp-client ${this.client.name}: ${err.message}`, { err });
-    else if (err instanceof HookError) process.nextTick(rethrow, err);
+    if (logger === undefined) {
+      this.unreported++;
+      return;
+    }
+    try {
+      logger.warn(`@lars/tcp-client ${this.client.name}: ${err.message}`, { err });
+    } catch {
+      this.unreported++;
+    }
   }
 }

@@ -1,4 +1,4 @@
-import type { MessageBody } from "@lars/codec";
+import type { HandlerReturn, MessageBody } from "@lars/codec";
 import type { CloseReason } from "@lars/tcp-conn";
 import type { TcpClient } from "./tcp-client.js";
 
@@ -32,9 +32,10 @@ export interface QueuedMessage {
  * Every callback a {@link TcpClient} makes, as `on*` fields of its options.
  * All run on the client's loop, one at a time. Calling the client from a
  * hook is allowed (`sendMessage`, `request`, `close`, attributes). A hook
- * that throws does not break the client: the error is reported as a
- * `HookError` through `onError` (or the logger; with neither, rethrown
- * asynchronously like any Node callback error).
+ * may be `async`. A hook that throws, or whose promise rejects, does not
+ * break the client and never crashes the process: the error is reported as
+ * a `HookError` through `onError` (or the logger; with neither, it is
+ * counted in `stats().unreportedErrors`).
  */
 export interface TcpClientHooks {
   /**
@@ -42,7 +43,7 @@ export interface TcpClientHooks {
    * `"connected"`. Runs before messages queued while disconnected are sent,
    * so a hello/login sent here goes first.
    */
-  onConnStart?: (client: TcpClient) => void;
+  onConnStart?: (client: TcpClient) => HandlerReturn;
   /**
    * An established connection closed: exactly once per connection, with the
    * close reason of `@lars/tcp-conn` (`"peer-closed"`, `"bad-frame"`,
@@ -50,27 +51,27 @@ export interface TcpClientHooks {
    * if any. Requests pending on it were rejected just before. A failed
    * connect attempt is not a close: it goes to `onError` and the status.
    */
-  onConnClose?: (client: TcpClient, reason: CloseReason, error: Error | undefined) => void;
+  onConnClose?: (client: TcpClient, reason: CloseReason, error: Error | undefined) => HandlerReturn;
   /** Every status change, after `client.status` was updated. */
-  onStatusChange?: (client: TcpClient, status: ClientStatus) => void;
+  onStatusChange?: (client: TcpClient, status: ClientStatus) => HandlerReturn;
   /**
    * Terminal: reconnect attempts ran out (or reconnecting is disabled and the
    * connection was lost or the first connect failed). `lastError` is the
    * last failure; `attempts` the reconnect attempts made. Status is then
    * `"closed"` with reason `"gave-up"`. Not called for `close()`.
    */
-  onGiveUp?: (client: TcpClient, lastError: Error, attempts: number) => void;
+  onGiveUp?: (client: TcpClient, lastError: Error, attempts: number) => HandlerReturn;
   /** Unsent output passed `highWaterMark` (once per crossing): `sendMessage` now returns false. */
-  onBackpressure?: (client: TcpClient) => void;
+  onBackpressure?: (client: TcpClient) => HandlerReturn;
   /** Unsent output fell back to `lowWaterMark` after `onBackpressure`. Not called if the connection closes first. */
-  onDrain?: (client: TcpClient) => void;
+  onDrain?: (client: TcpClient) => HandlerReturn;
   /**
    * Messages queued while disconnected that will never be sent, oldest
    * first: the client closed, gave up, or the new connection refused them.
    * `error` says why. Without this hook they are reported as a
    * `QueueDroppedError` through `onError`.
    */
-  onQueuedDropped?: (client: TcpClient, messages: readonly QueuedMessage[], error: Error) => void;
+  onQueuedDropped?: (client: TcpClient, messages: readonly QueuedMessage[], error: Error) => HandlerReturn;
   /**
    * Failures the client may not throw: a connect attempt failed
    * (`ConnectError`), a frame had no route or its handler threw
@@ -78,5 +79,5 @@ export interface TcpClientHooks {
    * queued messages dropped without `onQueuedDropped`. Default: the
    * `logger` option's `warn`, else the loop's logger, else nothing.
    */
-  onError?: (client: TcpClient, err: Error) => void;
+  onError?: (client: TcpClient, err: Error) => HandlerReturn;
 }

@@ -1,5 +1,6 @@
 export { TcpClient } from "./tcp-client.js";
-export type { RequestOptions } from "./tcp-client.js";
+export type { RequestOptions, TypedRequestOptions, RequestCorrelation, ReadyOptions } from "./tcp-client.js";
+export type { CorrelationKey } from "./request-matcher.js";
 export type { ClientStatus, QueuedMessage, TcpClientHooks } from "./hooks.js";
 export {
   resolveTcpClientOptions,
@@ -10,6 +11,8 @@ export {
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_MAX_PENDING_REQUESTS,
+  DEFAULT_STABLE_AFTER_MS,
   DEFAULT_QUEUE_MAX_MESSAGES,
   DEFAULT_QUEUE_MAX_BYTES,
 } from "./options.js";
@@ -23,6 +26,8 @@ export {
   ClientClosedError,
   GaveUpError,
   RequestError,
+  RequestQueueFullError,
+  ReadyError,
   QueueDroppedError,
   HookError,
   SendError,
@@ -30,5 +35,5 @@ export {
   isLarsError,
   InvalidArgumentError,
 } from "./errors.js";
-export type { ConnectErrorCode, RequestErrorCode } from "./errors.js";
+export type { ConnectErrorCode, RequestErrorCode, ReadyErrorCode } from "./errors.js";
 export type { CloseReason } from "@lars/tcp-conn";

@@ -2,7 +2,7 @@ import { createSecureContext } from "node:tls";
 import type { ConnectionOptions } from "node:tls";
 import { MessageRouter } from "@lars/codec";
 import type { NetConnection } from "@lars/codec";
-import { InvalidArgumentError } from "@lars/event-loop";
+import { InvalidArgumentError } from "@lars/iobuf";
 import type { Logger } from "@lars/iobuf";
 import { resolveTcpConnOptions } from "@lars/tcp-conn";
 import type { ResolvedTcpConnOptions, TcpConnOptions } from "@lars/tcp-conn";
@@ -23,6 +23,10 @@ export const DEFAULT_MAX_ATTEMPTS = Number.POSITIVE_INFINITY;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /** Default `timeoutMs` of `request()`, ms. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** Default `maxPendingRequests`: requests (reply slots) outstanding at once. */
+export const DEFAULT_MAX_PENDING_REQUESTS = 4096;
+/** Default `reconnect.stableAfterMs`: how long a connection must stay up before the backoff starts over, ms. */
+export const DEFAULT_STABLE_AFTER_MS = 1000;
 /** Messages the disconnected queue holds by default (when enabled). */
 export const DEFAULT_QUEUE_MAX_MESSAGES = 1024;
 /** Bytes (frames, headers included) the disconnected queue holds by default (when enabled): 1 MiB. */
@@ -42,6 +46,12 @@ export interface ReconnectOptions {
   maxAttempts?: number;
   /** Compute each delay yourself (ms, finite, >= 0); replaces initialDelayMs/maxDelayMs/factor/jitter. */
   delay?: ReconnectDelayFn;
+  /**
+   * A connection counts as a success, and the attempt counter (so the
+   * delay) starts over, only once it has stayed up this long, ms. A server
+   * that accepts and closes at once is retried with growing delays. Default 1000.
+   */
+  stableAfterMs?: number;
 }
 
 /** Bounds of the queue that holds messages sent while disconnected. */
@@ -72,6 +82,8 @@ export interface TcpClientOptions extends TcpConnOptions, TcpClientHooks {
   queueWhileDisconnected?: QueueOptions | boolean;
   /** Default `timeoutMs` of `request()`, ms (`Infinity` = none). Default 10000. */
   requestTimeoutMs?: number;
+  /** Most requests outstanding at once; past it `request()` rejects with `RequestQueueFullError` (`LARS_REQUEST_QUEUE_FULL`) without sending. Default 4096. */
+  maxPendingRequests?: number;
   /**
    * Connect with TLS instead of plain TCP: `node:tls` connect options (`ca`
    * to trust the server's certificate, `cert` + `key` for a client
@@ -103,6 +115,9 @@ export interface ResolvedTcpClientOptions {
   /** null when queueing is off. */
   readonly queue: QueueBounds | null;
   readonly requestTimeoutMs: number;
+  readonly maxPendingRequests: number;
+  /** See {@link ReconnectOptions.stableAfterMs}. */
+  readonly stableAfterMs: number;
   /** TLS connect options with a `secureContext` built once (reused by every reconnect), or undefined for plain TCP. */
   readonly tls: ConnectionOptions | undefined;
 }
@@ -180,6 +195,11 @@ export function resolveTcpClientOptions(options: TcpClientOptions): ResolvedTcpC
     backoff: resolveBackoff(options.reconnect),
     queue: resolveQueue(options.queueWhileDisconnected, conn.outputCap),
     requestTimeoutMs: resolveRequestTimeout(options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS, "requestTimeoutMs"),
+    maxPendingRequests: num(options.maxPendingRequests, DEFAULT_MAX_PENDING_REQUESTS, "maxPendingRequests", 1, { int: true }),
+    stableAfterMs:
+      options.reconnect === false || options.reconnect === undefined
+        ? DEFAULT_STABLE_AFTER_MS
+        : num(options.reconnect.stableAfterMs, DEFAULT_STABLE_AFTER_MS, "reconnect.stableAfterMs", 0, { max: 2 ** 31 - 1 }),
     tls: resolveTls(options.tls),
   };
 }

@@ -1,6 +1,6 @@
-import { MessageRouter } from "@lars/codec";
-import type { NetConnection } from "@lars/codec";
-import type { LarsError } from "@lars/iobuf";
+import { HandlerError, MessageRouter } from "@lars/codec";
+import type { NetConnection, RouteErrorReporter } from "@lars/codec";
+import { LarsError } from "@lars/iobuf";
 import type { RequestMatcher } from "./request-matcher.js";
 
 /**
@@ -12,12 +12,19 @@ export class ReplyRouter extends MessageRouter<NetConnection> {
   constructor(
     private readonly target: MessageRouter<NetConnection>,
     private readonly matcher: RequestMatcher,
+    /** Where async route handler failures go (pre-bound once: no closure per frame). */
+    private readonly reportAsync: RouteErrorReporter<NetConnection>,
   ) {
     super();
   }
 
   override dispatch(msgid: number, body: Buffer, conn: NetConnection): LarsError | undefined {
-    if (this.matcher.take(msgid, body)) return undefined;
-    return this.target.dispatch(msgid, body, conn);
+    try {
+      if (this.matcher.take(msgid, body)) return undefined;
+    } catch (err) {
+      // A correlated reply that its codec or replyKey refused.
+      return err instanceof LarsError ? err : new HandlerError(msgid, err);
+    }
+    return this.target.dispatch(msgid, body, conn, this.reportAsync);
   }
 }

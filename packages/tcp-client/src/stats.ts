@@ -22,10 +22,14 @@ export interface TcpClientStats {
   readonly queuedBytes: number;
   /** Requests waiting for a reply. */
   readonly pendingRequests: number;
-  /** Reply slots held, including those of timed-out or aborted requests whose reply has not come. */
+  /** Reply slots held: waiting requests plus aborted FIFO requests whose reply has not come. */
   readonly requestSlots: number;
-  /** Replies that arrived for a timed-out or aborted request and were discarded. */
+  /** Replies that arrived for an aborted FIFO request and were discarded. */
   readonly discardedReplies: number;
+  /** Times an uncorrelated request timed out and the client reset the connection to restore the reply order. */
+  readonly requestResets: number;
+  /** Errors that had neither an `onError` hook nor a logger to go to. */
+  readonly unreportedErrors: number;
 }
 
 /** Counters of a client's finished connections, plus the live view in {@link snapshot}. */
@@ -44,7 +48,7 @@ export class ClientCounters {
     this.bytesOut += conn.bytesOut;
   }
 
-  snapshot(conn: TcpConn | undefined, connector: Connector, queue: SendQueue | null, matcher: RequestMatcher): TcpClientStats {
+  snapshot(conn: TcpConn | undefined, connector: Connector, queue: SendQueue | null, matcher: RequestMatcher, unreported: number): TcpClientStats {
     return {
       connectAttempts: connector.attemptsStarted,
       connections: this.connections,
@@ -59,6 +63,8 @@ export class ClientCounters {
       pendingRequests: matcher.pending,
       requestSlots: matcher.slotCount,
       discardedReplies: matcher.discardedReplies,
+      requestResets: matcher.resets,
+      unreportedErrors: unreported,
     };
   }
 }

@@ -1,29 +1,68 @@
-import { ConnectionAttributes, FrameTooLongError, InvalidMsgidError, MessageRouter, SendError, bodyLength, nextConnectionId } from "@lars/codec";
-import type { MessageBody, NetConnection, RouteHandler } from "@lars/codec";
-import { InvalidArgumentError } from "@lars/event-loop";
+import { ConnectionAttributes, FrameTooLongError, HookError, InvalidMsgidError, MessageRouter, SendError, bodyLength, nextConnectionId } from "@lars/codec";
+import type { Codec, MessageBody, NetConnection, RouteHandler } from "@lars/codec";
+import { InvalidArgumentError } from "@lars/iobuf";
 import type { EventLoop, LoopResource, TimerHandle } from "@lars/event-loop";
 import { TcpConn } from "@lars/tcp-conn";
 import type { CloseReason, TcpConnOwner } from "@lars/tcp-conn";
 import { Connector } from "./connector.js";
-import { ClientClosedError, ConnectionLostError, GaveUpError, HookError, QueueDroppedError, RequestError } from "./errors.js";
+import { ClientClosedError, ConnectionLostError, GaveUpError, QueueDroppedError, ReadyError, RequestError, RequestQueueFullError } from "./errors.js";
 import { HookRunner } from "./hook-runner.js";
 import type { ClientStatus, QueuedMessage } from "./hooks.js";
 import { resolveRequestTimeout, resolveTcpClientOptions } from "./options.js";
 import type { ResolvedTcpClientOptions, TcpClientOptions } from "./options.js";
 import { ReplyRouter } from "./reply-router.js";
 import { RequestMatcher } from "./request-matcher.js";
+import type { CorrelationKey, ReplyDecoder } from "./request-matcher.js";
 import { SendQueue } from "./send-queue.js";
 import { ClientCounters } from "./stats.js";
 import type { TcpClientStats } from "./stats.js";
 
+/**
+ * Exact request/reply matching: the key of a request must equal the key of
+ * its reply (e.g. the `seq` field the Lars agent protocol carries in GetHost
+ * messages). `requestKey` sees the request as given to `request()` (the
+ * value before encoding with a `requestCodec`); `replyKey` sees the reply as
+ * the caller gets it (a Buffer copy, or the `replyCodec`'s value). A reply
+ * whose key no request waits for goes to the user's route.
+ */
+export interface RequestCorrelation<Req = MessageBody, Res = Buffer> {
+  requestKey(request: Req): CorrelationKey;
+  replyKey(reply: Res): unknown;
+}
+
 /** Per-call options of {@link TcpClient.request}. */
-export interface RequestOptions {
+export interface RequestOptions<Req = MessageBody, Res = Buffer> {
   /** msgid of the reply frame. Default: the request's msgid (echo style). */
   replyMsgid?: number;
   /** Reject with `LARS_REQUEST_TIMEOUT` after this many ms (`Infinity` = never). Default: the client's `requestTimeoutMs` (10000). */
   timeoutMs?: number;
   /** Abort the wait (`LARS_REQUEST_ABORTED`). The request was sent already; its reply will be discarded. */
   signal?: AbortSignal;
+  /**
+   * Match the reply by key instead of FIFO order. Without it, replies on a
+   * reply msgid are matched in order, and a timeout resets the connection
+   * (other uncorrelated requests fail with `LARS_REQUEST_RESET`).
+   */
+  correlation?: RequestCorrelation<Req, Res>;
+}
+
+/** Options of a typed {@link TcpClient.request}: the request is encoded with `requestCodec`, the reply decoded with `replyCodec`. */
+export interface TypedRequestOptions<Req, Res> extends RequestOptions<Req, Res> {
+  requestCodec: Codec<Req>;
+  replyCodec: Codec<Res>;
+}
+
+/** Options of {@link TcpClient.ready}. */
+export interface ReadyOptions {
+  /** Reject with `ReadyError` `LARS_READY_TIMEOUT` after this many ms (`Infinity` = never). Default: Infinity. */
+  timeoutMs?: number;
+  /** Reject with `ReadyError` `LARS_READY_ABORTED` when it aborts. */
+  signal?: AbortSignal;
+}
+
+interface ReadyWaiter {
+  resolve: () => void;
+  reject: (err: Error) => void;
 }
 
 
@@ -64,8 +103,12 @@ export class TcpClient extends ConnectionAttributes implements NetConnection, Lo
   private readonly counters = new ClientCounters();
   private conn: TcpConn | undefined;
   private current: ClientStatus = { state: "connecting" };
-  private readyWaiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
+  private readyWaiters: ReadyWaiter[] = [];
+  private lastConnectError: Error | undefined;
   private closePromise: Promise<void> | undefined;
+  private endedPromise: Promise<void> | undefined;
+  private resolveEnded: (() => void) | undefined;
+  private ended = false;
   private resolveClose: () => void = () => {};
   private deadlineTimer: TimerHandle | undefined;
 
@@ -83,11 +126,11 @@ export class TcpClient extends ConnectionAttributes implements NetConnection, Lo
     this.host = this.opts.host;
     this.port = this.opts.port;
     this.router = options.router ?? new MessageRouter<NetConnection>();
-    this.matcher = new RequestMatcher(loop);
+    this.matcher = new RequestMatcher(loop, () => this.resetForReplyOrder());
     this.queue = this.opts.queue === null ? null : new SendQueue(this.opts.queue, this.name);
     this.owner = {
       loop,
-      router: new ReplyRouter(this.router, this.matcher),
+      router: new ReplyRouter(this.router, this.matcher, (err) => this.hooks.report(err)),
       onRouteError: (_conn, err) => this.hooks.report(err),
       onBackpressure: () => this.hooks.call("onBackpressure", this),
       onDrain: () => this.hooks.call("onDrain", this),
@@ -96,11 +139,14 @@ export class TcpClient extends ConnectionAttributes implements NetConnection, Lo
     const { host, port, name, connectTimeoutMs, backoff, tls } = this.opts;
     this.connector = new Connector(loop, host, port, name, connectTimeoutMs, backoff, {
       onConnected: (socket) => this.onConnected(new TcpConn(socket, this.owner, this.opts.conn)),
-      onAttemptFailed: (err) => this.hooks.report(err),
+      onAttemptFailed: (err) => {
+        this.lastConnectError = err;
+        this.hooks.report(err);
+      },
       onRetryScheduled: (attempt, delayMs, lastError) => this.setStatus({ state: "reconnecting", attempt, delayMs, lastError }),
       onGiveUp: (lastError, attempts) => this.giveUp(lastError, attempts),
       onDelayError: (err) => this.hooks.report(new HookError("reconnect.delay", err)),
-    }, tls);
+    }, tls, this.opts.stableAfterMs);
     loop.own(this);
     this.connector.start();
   }
@@ -120,6 +166,25 @@ export class TcpClient extends ConnectionAttributes implements NetConnection, Lo
     return this.closePromise !== undefined;
   }
 
+  /**
+   * Resolves once the client is closed for good and its socket is gone:
+   * `close()` / `loop.stop()` finished, or it gave up reconnecting. Never
+   * rejects; the same promise on every call. (`closed` stays the boolean
+   * every `NetConnection` has.)
+   */
+  whenClosed(): Promise<void> {
+    if (this.endedPromise === undefined) {
+      this.endedPromise = this.ended ? Promise.resolve() : new Promise((resolve) => (this.resolveEnded = resolve));
+    }
+    return this.endedPromise;
+  }
+
+  private markEnded(): void {
+    this.ended = true;
+    this.resolveEnded?.();
+    this.resolveEnded = undefined;
+  }
+
   get remoteAddress(): string | undefined {
     return this.conn?.remoteAddress;
   }
@@ -135,7 +200,7 @@ export class TcpClient extends ConnectionAttributes implements NetConnection, Lo
 
   /** Counters since the client was created. */
   stats(): TcpClientStats {
-    return this.counters.snapshot(this.conn, this.connector, this.queue, this.matcher);
+    return this.counters.snapshot(this.conn, this.connector, this.queue, this.matcher, this.hooks.unreported);
   }
 
   /**
@@ -169,41 +234,109 @@ export class TcpClient extends ConnectionAttributes implements NetConnection, Lo
   }
 
   /**
-   * Send `data` with `msgid` and resolve with a copy of the reply body: the
-   * next frame of `replyMsgid` not claimed by an earlier request (FIFO; the
-   * Lars frame has no sequence number). Never queued: while disconnected it
-   * rejects with `SendError` `LARS_NOT_CONNECTED` (await `ready()` first).
-   * Rejects with the send's own error, or `RequestError`
-   * `LARS_REQUEST_TIMEOUT`, `LARS_REQUEST_ABORTED`, `LARS_CONN_LOST`.
+   * Send `data` with `msgid` and resolve with a copy of the reply body.
+   * Matching: with `correlation`, the reply whose key equals the request's;
+   * else the next frame of `replyMsgid` not claimed by an earlier request
+   * (FIFO; the Lars frame has no sequence number). An uncorrelated request
+   * that times out makes the client reset the connection (and fail the other
+   * uncorrelated requests with `LARS_REQUEST_RESET`): a caller never gets
+   * another caller's reply. While no request waits on `replyMsgid`, its
+   * frames go to the user's route.
+   *
+   * Typed form: with `requestCodec` and `replyCodec`, `data` is encoded by
+   * the first and the reply decoded by the second.
+   *
+   * Never queued: while disconnected it rejects with `SendError`
+   * `LARS_NOT_CONNECTED` (await `ready()` first). Rejects with the send's
+   * own error, `RequestQueueFullError` (`LARS_REQUEST_QUEUE_FULL`, past
+   * `maxPendingRequests`, nothing sent), or `RequestError`
+   * `LARS_REQUEST_TIMEOUT`, `LARS_REQUEST_ABORTED`, `LARS_REQUEST_RESET`, `LARS_CONN_LOST`.
    * @throws InvalidArgumentError for a bad `replyMsgid` or `timeoutMs`.
    */
-  request(msgid: number, data: MessageBody, options: RequestOptions = {}): Promise<Buffer> {
+  request(msgid: number, data: MessageBody, options?: RequestOptions): Promise<Buffer>;
+  request<Req, Res>(msgid: number, value: Req, options: TypedRequestOptions<Req, Res>): Promise<Res>;
+  request(msgid: number, data: unknown, options: Partial<TypedRequestOptions<unknown, unknown>> = {}): Promise<unknown> {
     const replyMsgid = options.replyMsgid ?? msgid;
     if ((replyMsgid | 0) !== replyMsgid) throw new InvalidArgumentError("replyMsgid", `must be an int32, got ${replyMsgid}`);
     const timeoutMs = resolveRequestTimeout(options.timeoutMs, this.opts.requestTimeoutMs, "timeoutMs");
-    const signal = options.signal;
+    const { signal, requestCodec, replyCodec, correlation } = options;
     if (signal?.aborted === true) {
       return Promise.reject(new RequestError("LARS_REQUEST_ABORTED", msgid, replyMsgid, "aborted before it was sent", { cause: signal.reason }));
     }
+    let key: CorrelationKey | undefined;
     try {
+      if (this.matcher.slotCount >= this.opts.maxPendingRequests) throw new RequestQueueFullError(this.name, msgid, this.opts.maxPendingRequests);
+      if (correlation !== undefined) {
+        key = correlation.requestKey(data);
+        if (this.matcher.hasKey(replyMsgid, key)) {
+          throw new InvalidArgumentError("correlation.requestKey", `key ${String(key)} is already waiting for a reply on msgid ${replyMsgid}`);
+        }
+      }
       const conn = this.conn;
       if (conn === undefined || conn.closed) throw this.notConnected(msgid);
-      conn.sendMessage(data, msgid);
+      conn.sendMessage(requestCodec === undefined ? (data as MessageBody) : requestCodec.encode(data), msgid);
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
-    return this.matcher.add(msgid, replyMsgid, timeoutMs, signal);
+    const decode: ReplyDecoder | undefined = replyCodec === undefined ? undefined : (body) => replyCodec.decode(body);
+    return this.matcher.add(
+      msgid,
+      replyMsgid,
+      timeoutMs,
+      signal,
+      decode,
+      correlation === undefined || key === undefined ? undefined : { key, replyKey: (reply) => correlation.replyKey(reply) },
+    );
   }
 
   /**
    * Resolves when the client is connected: at once if it is, else on the
    * next successful (re)connect. Rejects with the `"closed"` status' error
-   * (`ClientClosedError` or `GaveUpError`) if the client closes first.
+   * (`ClientClosedError` or `GaveUpError`) if the client closes first, and
+   * with `ReadyError` `LARS_READY_TIMEOUT` (`cause`: the last connect error)
+   * or `LARS_READY_ABORTED` when `timeoutMs` passes or `signal` aborts first;
+   * the client then keeps reconnecting.
+   * @throws InvalidArgumentError for a bad `timeoutMs`.
    */
-  ready(): Promise<void> {
+  ready(options: ReadyOptions = {}): Promise<void> {
+    const timeoutMs = resolveRequestTimeout(options.timeoutMs, Number.POSITIVE_INFINITY, "timeoutMs");
+    const signal = options.signal;
     if (this.connected) return Promise.resolve();
     if (this.current.state === "closed") return Promise.reject(this.current.error);
-    return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
+    if (signal?.aborted === true) return Promise.reject(new ReadyError("LARS_READY_ABORTED", this.name, "ready() aborted", { cause: signal.reason }));
+    return new Promise((resolve, reject) => {
+      let timer: TimerHandle | undefined;
+      let onAbort: (() => void) | undefined;
+      const done = (): void => {
+        timer?.cancel();
+        if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
+        const i = this.readyWaiters.indexOf(waiter);
+        if (i >= 0) this.readyWaiters.splice(i, 1);
+      };
+      const waiter: ReadyWaiter = {
+        resolve: () => {
+          done();
+          resolve();
+        },
+        reject: (err) => {
+          done();
+          reject(err);
+        },
+      };
+      if (timeoutMs !== Number.POSITIVE_INFINITY) {
+        timer = this.loop.runAfter(timeoutMs, () => {
+          const last = this.lastConnectError;
+          waiter.reject(
+            new ReadyError("LARS_READY_TIMEOUT", this.name, `not connected within ${timeoutMs} ms${last === undefined ? "" : `: ${last.message}`}`, { cause: last }),
+          );
+        });
+      }
+      if (signal !== undefined) {
+        onAbort = () => waiter.reject(new ReadyError("LARS_READY_ABORTED", this.name, "ready() aborted", { cause: signal.reason }));
+        signal.addEventListener("abort", onAbort, { once: true });
+      }
+      this.readyWaiters.push(waiter);
+    });
   }
 
   /**
@@ -238,6 +371,13 @@ export class TcpClient extends ConnectionAttributes implements NetConnection, Lo
     return this.closePromise;
   }
 
+  /** An uncorrelated request timed out: its reply may still come, so the FIFO order is lost. Reset the connection. */
+  private resetForReplyOrder(): void {
+    const conn = this.conn;
+    if (conn === undefined || conn.closed) return;
+    conn.closeWith("local", new RequestError("LARS_REQUEST_RESET", 0, 0, "an uncorrelated request timed out; connection reset to restore the reply order"), true);
+  }
+
   private onConnected(conn: TcpConn): void {
     conn.facade = this;
     this.conn = conn;
@@ -258,6 +398,7 @@ export class TcpClient extends ConnectionAttributes implements NetConnection, Lo
     const waiters = this.readyWaiters;
     this.readyWaiters = [];
     for (const w of waiters) w.resolve();
+    this.lastConnectError = undefined;
   }
 
   private onConnClosed(conn: TcpConn, reason: CloseReason, error: Error | undefined): void {
@@ -281,6 +422,7 @@ export class TcpClient extends ConnectionAttributes implements NetConnection, Lo
     this.terminate(err);
     this.hooks.call("onGiveUp", this, lastError, attempts);
     this.loop.disown(this);
+    this.markEnded();
   }
 
   /** The client is closed for good: reject `ready()` waiters, report the queue. */
@@ -295,6 +437,7 @@ export class TcpClient extends ConnectionAttributes implements NetConnection, Lo
   private finish(): void {
     this.loop.disown(this);
     this.resolveClose();
+    this.markEnded();
   }
 
   private dropped(messages: QueuedMessage[], err: Error): void {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { encodeFrame } from "@lars/codec";
+import { encodeFrame, jsonCodec } from "@lars/codec";
+import type { MessageBody } from "@lars/codec";
 import { EventLoop } from "@lars/event-loop";
 import { BufPool } from "@lars/iobuf";
 import { ConnectionLostError, RequestError, TcpClient } from "../src/index.js";
@@ -55,15 +56,80 @@ describe("request / reply", () => {
     expect(client.stats()).toMatchObject({ pendingRequests: 0, requestSlots: 0 });
   });
 
-  it("a timed-out request keeps its FIFO slot: its late reply is discarded and the next request gets its own", async () => {
-    const { server, client } = await setup({ echo: false });
+  it("issue 10 defect 2: one dropped reply never gives the next caller the wrong reply (the client resets and recovers)", async () => {
+    const { server, client } = await setup({ echo: false }, { reconnect: { initialDelayMs: 1, jitter: 0 } });
     const a = client.request(10, "a", { replyMsgid: 11, timeoutMs: 30 });
-    await expect(a).rejects.toMatchObject({ name: "RequestError", code: "LARS_REQUEST_TIMEOUT", msgid: 10, replyMsgid: 11 });
     const b = client.request(10, "b", { replyMsgid: 11, timeoutMs: 5000 });
     await server.waitFrames(2);
-    server.socket.write(Buffer.concat([encodeFrame(11, "reply-to-a"), encodeFrame(11, "reply-to-b")]));
-    expect((await b).toString()).toBe("reply-to-b");
-    expect(client.stats()).toMatchObject({ discardedReplies: 1, requestSlots: 0, pendingRequests: 0 });
+    // The server never answers a; b is failed (reset), never handed a reply that is not its own.
+    await expect(a).rejects.toMatchObject({ name: "RequestError", code: "LARS_REQUEST_TIMEOUT", msgid: 10, replyMsgid: 11 });
+    await expect(b).rejects.toMatchObject({ name: "RequestError", code: "LARS_REQUEST_RESET" });
+    expect(client.stats()).toMatchObject({ requestSlots: 0, pendingRequests: 0, requestResets: 1 });
+    // The late reply to a, on the old connection, reaches nobody; on the new connection c gets its own reply.
+    await client.ready({ timeoutMs: 5000 });
+    await server.waitConnections(2);
+    const c = client.request(10, "c", { replyMsgid: 11, timeoutMs: 5000 });
+    await server.waitFrames(3);
+    server.socket.write(encodeFrame(11, "reply-to-c"));
+    expect((await c).toString()).toBe("reply-to-c");
+  });
+
+  it("issue 10 defect 2: 1000 timed-out requests leave no slots, and pushes then reach the user's route", async () => {
+    const { server, client } = await setup({ echo: false }, { reconnect: { initialDelayMs: 1, jitter: 0 } });
+    const inbox = new Inbox();
+    client.addMsgRouter(11, inbox.handler);
+    const all = [];
+    for (let i = 0; i < 1000; i++) all.push(client.request(10, `r${i}`, { replyMsgid: 11, timeoutMs: 20 }).catch((e: unknown) => e));
+    const errors = (await Promise.all(all)) as RequestError[];
+    expect(errors.every((e) => e instanceof RequestError && (e.code === "LARS_REQUEST_TIMEOUT" || e.code === "LARS_REQUEST_RESET"))).toBe(true);
+    expect(client.stats()).toMatchObject({ requestSlots: 0, pendingRequests: 0 });
+    await client.ready({ timeoutMs: 5000 });
+    await server.waitConnections(2);
+    server.socket.write(encodeFrame(11, "push"));
+    await inbox.wait(1);
+    expect(inbox.frames[0]!.body.toString()).toBe("push");
+  });
+
+  it("issue 10 defect 2: correlated requests match out-of-order replies exactly; timeouts free their slot without a reset", async () => {
+    const { server, client } = await setup({ echo: false });
+    const correlation = { requestKey: (body: MessageBody) => String(body), replyKey: (reply: Buffer) => reply.toString().split("=")[0] };
+    const inbox = new Inbox();
+    client.addMsgRouter(11, inbox.handler);
+    const lost = client.request(10, "lost", { replyMsgid: 11, timeoutMs: 20, correlation });
+    await expect(lost).rejects.toMatchObject({ code: "LARS_REQUEST_TIMEOUT" });
+    expect(client.stats()).toMatchObject({ requestSlots: 0, requestResets: 0 });
+    const reqs = ["a", "b", "c"].map((k) => client.request(10, k, { replyMsgid: 11, timeoutMs: 5000, correlation }));
+    await server.waitFrames(4);
+    server.socket.write(Buffer.concat([encodeFrame(11, "c=3"), encodeFrame(11, "lost=late"), encodeFrame(11, "a=1"), encodeFrame(11, "b=2")]));
+    expect((await Promise.all(reqs)).map((r) => r.toString())).toEqual(["a=1", "b=2", "c=3"]);
+    await inbox.wait(1);
+    expect(inbox.frames.map((f) => f.body.toString())).toEqual(["lost=late"]);
+    expect(client.stats()).toMatchObject({ connections: 1, requestSlots: 0 });
+  });
+
+  it("issue 10 defect 2: pending requests are bounded: past maxPendingRequests it rejects with RequestQueueFullError and sends nothing", async () => {
+    const { server, client } = await setup({ echo: false }, { maxPendingRequests: 2 });
+    const a = client.request(10, "a", { replyMsgid: 11 });
+    const b = client.request(10, "b", { replyMsgid: 11 });
+    const out = client.stats().messagesOut;
+    await expect(client.request(10, "c", { replyMsgid: 11 })).rejects.toMatchObject({ name: "RequestQueueFullError", code: "LARS_REQUEST_QUEUE_FULL", max: 2 });
+    expect(client.stats().messagesOut).toBe(out);
+    await server.waitFrames(2);
+    server.socket.write(Buffer.concat([encodeFrame(11, "1"), encodeFrame(11, "2")]));
+    expect([(await a).toString(), (await b).toString()]).toEqual(["1", "2"]);
+  });
+
+  it("issue 10 defect 2: typed request<Req, Res>() encodes with requestCodec and decodes with replyCodec, with correlation by seq", async () => {
+    const { client } = await setup({ echo: true });
+    interface Msg { seq: number; host: string }
+    const reqs = [1, 2].map((seq) =>
+      client.request<Msg, Msg>(10, { seq, host: `h${seq}` }, {
+        requestCodec: jsonCodec<Msg>(),
+        replyCodec: jsonCodec<Msg>(),
+        correlation: { requestKey: (m) => m.seq, replyKey: (m) => m.seq },
+      }),
+    );
+    expect(await Promise.all(reqs)).toEqual([{ seq: 1, host: "h1" }, { seq: 2, host: "h2" }]);
   });
 
   it("abort through an AbortController rejects at once, keeps the slot; an already aborted signal sends nothing", async () => {

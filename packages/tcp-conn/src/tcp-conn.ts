@@ -1,5 +1,5 @@
 import type { Socket } from "node:net";
-import { ConnectionAttributes, FrameDecoder, nextConnectionId, HEADER_LENGTH, SendError, bodyLength, writeFrame } from "@lars/codec";
+import { ConnectionAttributes, FrameDecoder, FrameTooLongError, nextConnectionId, HEADER_LENGTH, SendError, bodyLength, writeFrame } from "@lars/codec";
 import type { MessageBody, NetConnection } from "@lars/codec";
 import { BufPool, OutputBuf } from "@lars/iobuf";
 import type { IoBuf, LarsError } from "@lars/iobuf";
@@ -117,9 +117,19 @@ export class TcpConn extends ConnectionAttributes implements NetConnection {
 
   private static deliver(this: void, msgid: number, body: Buffer, conn: TcpConn): void {
     conn.messagesIn++;
-    const err = conn.owner.router.dispatch(msgid, body, conn.facade);
+    const err = conn.owner.router.dispatch(msgid, body, conn.facade, conn.reportAsyncRouteError);
     if (err !== undefined) conn.owner.onRouteError(conn, err);
   }
+
+  /**
+   * Where the router sends the failure of an async handler (its promise
+   * rejected): the owner, exactly like a sync throw. One closure per
+   * connection, made once; nothing is allocated per message.
+   */
+  private readonly reportAsyncRouteError = (err: LarsError): void => {
+    // The connection may have closed while the handler awaited: the owner is told all the same.
+    this.owner.onRouteError(this, err);
+  };
 
   get closed(): boolean {
     return this.ending || this.finished;
@@ -137,12 +147,18 @@ export class TcpConn extends ConnectionAttributes implements NetConnection {
 
   /**
    * Queue one frame. See {@link NetConnection.sendMessage}: true = accepted,
-   * false = accepted past the high-water mark; throws when refused (closed,
-   * too long, output full) and then nothing was queued.
+   * false = accepted past the high-water mark; throws when refused and then
+   * nothing was queued: `LARS_CONN_CLOSED`, `LARS_FRAME_TOO_LONG`
+   * ({@link FrameTooLongError}: body over `maxMessageLength`; never closes
+   * the connection, even with `closeOnOutputFull`) or `LARS_OUTPUT_FULL`.
    */
   sendMessage(data: MessageBody, msgid: number): boolean {
     if (this.ending || this.finished) throw new SendError("LARS_CONN_CLOSED", `connection ${this.id} is closed`);
-    const frameBytes = HEADER_LENGTH + bodyLength(data);
+    const length = bodyLength(data);
+    // A body no frame can carry is the caller's mistake, not the peer's: refuse it as such,
+    // before the output check, and never close the connection for it.
+    if (length > this.options.maxMessageLength) throw new FrameTooLongError(msgid, length, this.options.maxMessageLength);
+    const frameBytes = HEADER_LENGTH + length;
     const out = (this.out ??= new OutputBuf({ pool: this.pool, cap: Math.min(this.options.outputCap, BufPool.largest) }));
     const pending = out.length + this.socket.writableLength;
     if (pending + frameBytes > this.options.outputCap) {

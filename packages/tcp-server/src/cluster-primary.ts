@@ -3,8 +3,9 @@ import type { Worker } from "node:cluster";
 import { createServer } from "node:net";
 import type { AddressInfo, Server, Socket } from "node:net";
 import { LarsError } from "@lars/iobuf";
-import { ServerStateError } from "./errors.js";
+import { ServerStateError, WorkerBootError } from "./errors.js";
 import { WORKER_ENV, isLarsMessage } from "./ipc-messages.js";
+import { TaskError } from "./task-registry.js";
 import type { PrimaryToWorker, WorkerToPrimary } from "./ipc-messages.js";
 import type { ResolvedTcpServerOptions } from "./options.js";
 import { addStats } from "./server-stats.js";
@@ -32,7 +33,18 @@ export interface WorkerExitInfo {
 interface WorkerSlot {
   worker: Worker;
   ready: boolean;
+  /** Connections counted for this worker (handed over or in flight) while it lives. */
   conns: number;
+  /** Set at its exit: its counts were given back then, so late "closed" messages or send errors count nothing. */
+  dead: boolean;
+  /** Sockets sent to it whose hand-off has not completed: closed if it exits first. */
+  inflight: Set<Socket>;
+  /** Stopped from outside (SIGTERM): out of the round-robin, its replacement already forked. */
+  draining: boolean;
+  /** Task messages given to `worker.send` whose write has not completed (IPC backpressure). */
+  pendingTasks: number;
+  /** Runs when one of those completes: made once per worker, not per task. */
+  taskSent: () => void;
 }
 
 /** Crashes within this window that stop automatic replacement (a worker that dies at start-up). */
@@ -62,6 +74,7 @@ export class ClusterPrimary {
   private lastWorkerStats = new Map<number, TcpServerStats>();
   private readonly statsWaiters = new Map<number, { pending: Set<number>; done: () => void }>();
   private onAllReady: (() => void) | undefined;
+  private onBootFailed: ((err: Error) => void) | undefined;
 
   constructor(
     private readonly options: ResolvedTcpServerOptions,
@@ -83,10 +96,22 @@ export class ClusterPrimary {
     });
     server.on("error", (err) => this.events.report(new LarsError("LARS_SERVER_ERROR", err.message, { cause: err })));
     this.address = server.address() as AddressInfo;
-    const allReady = new Promise<void>((resolve) => (this.onAllReady = resolve));
+    const allReady = new Promise<void>((resolve, reject) => {
+      this.onAllReady = resolve;
+      this.onBootFailed = reject;
+    });
     cluster.on("exit", this.onExit);
     for (let i = 0; i < this.workerCount; i++) this.fork();
-    await allReady;
+    try {
+      await allReady;
+    } catch (err) {
+      // Do not keep a listening socket that nobody serves.
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      throw err;
+    } finally {
+      this.onAllReady = undefined;
+      this.onBootFailed = undefined;
+    }
     return this.address;
   }
 
@@ -101,10 +126,19 @@ export class ClusterPrimary {
   /** Send a task to every worker (`target` "all") or to one worker id. Returns workers reached. */
   sendTask(name: string, payload: unknown, target: "all" | number): number {
     const msg: PrimaryToWorker = { lars: "task", name, payload };
+    const cap = this.options.maxPendingTasks;
+    // All or nothing: refuse before sending anywhere if a target's channel is backed up.
+    for (const [id, slot] of this.slots) {
+      if (!slot.ready || (target !== "all" && target !== id)) continue;
+      if (slot.pendingTasks >= cap) {
+        throw new TaskError("LARS_TASK_BACKLOG", name, `worker ${id} has ${slot.pendingTasks} tasks not yet written to its IPC channel (maxPendingTasks ${cap}): task "${name}" not sent`);
+      }
+    }
     let n = 0;
     for (const [id, slot] of this.slots) {
       if (!slot.ready || (target !== "all" && target !== id)) continue;
-      slot.worker.send(msg);
+      slot.pendingTasks++;
+      slot.worker.send(msg, undefined, slot.taskSent);
       n++;
     }
     return n;
@@ -179,7 +213,16 @@ export class ClusterPrimary {
 
   private fork(): void {
     const worker = cluster.fork({ [WORKER_ENV]: "1" });
-    const slot: WorkerSlot = { worker, ready: false, conns: 0 };
+    const slot: WorkerSlot = {
+      worker,
+      ready: false,
+      conns: 0,
+      dead: false,
+      inflight: new Set(),
+      draining: false,
+      pendingTasks: 0,
+      taskSent: () => void slot.pendingTasks--,
+    };
     this.slots.set(worker.id, slot);
     worker.on("message", (msg: unknown) => this.onMessage(slot, msg));
     worker.on("error", (err) => this.events.report(new LarsError("LARS_WORKER_ERROR", `worker ${worker.id}: ${err.message}`, { cause: err })));
@@ -197,7 +240,16 @@ export class ClusterPrimary {
         if (this.rr.length === this.workerCount) this.onAllReady?.();
         break;
       }
+      case "draining":
+        if (this.shuttingDown || slot.draining || slot.dead) break;
+        slot.draining = true;
+        slot.ready = false;
+        this.rr = this.rr.filter((s) => s !== slot);
+        this.fork();
+        break;
       case "closed":
+        // After the worker's exit its connections were counted back all at once: never twice.
+        if (slot.dead || slot.conns <= 0) break;
         slot.conns--;
         this.current--;
         break;
@@ -229,12 +281,16 @@ export class ClusterPrimary {
     slot.conns++;
     this.current++;
     this.total++;
+    slot.inflight.add(socket);
     slot.worker.send({ lars: "conn" } satisfies PrimaryToWorker, socket, (err: Error | null) => {
+      slot.inflight.delete(socket);
       if (err === null) return;
-      // The worker went away with the handle in flight: the peer is closed, count it back.
+      socket.destroy();
+      // The worker went away with the handle in flight: the peer is closed, count it back
+      // (unless its exit did already).
+      if (slot.dead) return;
       slot.conns--;
       this.current--;
-      socket.destroy();
       this.events.report(new LarsError("LARS_WORKER_HANDOFF", `handing a connection to worker ${slot.worker.id} failed: ${err.message}`, { cause: err }));
     });
   }
@@ -245,17 +301,29 @@ export class ClusterPrimary {
     this.slots.delete(worker.id);
     this.lastWorkerStats.delete(worker.id);
     this.rr = this.rr.filter((s) => s !== slot);
-    this.current -= slot.conns;
+    const lostConnections = slot.conns;
+    this.current -= lostConnections;
+    slot.conns = 0;
+    slot.dead = true;
+    // Connections still queued for hand-off never reached it: close them (their slots were just released).
+    for (const socket of slot.inflight) {
+      socket.on("error", () => {});
+      socket.destroy();
+    }
+    slot.inflight.clear();
     if (this.shuttingDown) return;
     const died = signal !== null || code !== 0;
     const now = Date.now();
     this.crashTimes = this.crashTimes.filter((t) => now - t < CRASH_WINDOW_MS);
     if (died) this.crashTimes.push(now);
-    const replaced = died && this.crashTimes.length <= MAX_CRASHES_IN_WINDOW;
-    if (replaced) this.fork();
-    this.events.workerExit({ workerId: worker.id, pid: worker.process.pid, code, signal, lostConnections: slot.conns, replaced });
-    if (died && !replaced) {
-      this.events.report(new ServerStateError(`workers keep dying (${this.crashTimes.length} in ${CRASH_WINDOW_MS} ms): not replacing worker ${worker.id}`));
+    const replaced = slot.draining || (died && this.crashTimes.length <= MAX_CRASHES_IN_WINDOW);
+    if (replaced && !slot.draining) this.fork();
+    this.events.workerExit({ workerId: worker.id, pid: worker.process.pid, code, signal, lostConnections, replaced });
+    if (died && !replaced && !slot.draining) {
+      const message = `workers keep dying (${this.crashTimes.length} in ${CRASH_WINDOW_MS} ms): not replacing worker ${worker.id}`;
+      // Still booting: listen() settles with the failure instead of waiting forever.
+      if (this.onBootFailed !== undefined) this.onBootFailed(new WorkerBootError(message));
+      else this.events.report(new ServerStateError(message));
     }
   };
 }

@@ -6,7 +6,8 @@ import type { TcpServerStats } from "./server-stats.js";
 /** What the worker side needs from its TcpServer. */
 export interface WorkerHost {
   adopt(socket: Socket): void;
-  runTask(name: string, payload: unknown): string | undefined;
+  /** Run a task; returns the message of an immediate failure; `later` takes that of a rejected async one. */
+  runTask(name: string, payload: unknown, later: (message: string) => void): string | undefined;
   stats(): TcpServerStats;
   /** Drain and stop this worker's loop (the process then exits by itself). */
   shutdown(deadlineMs: number): void;
@@ -19,8 +20,10 @@ function send(msg: WorkerToPrimary): void {
 /**
  * The worker side of a multi-worker server: takes the connections the
  * primary hands over, runs tasks, answers stats, and drains on shutdown.
- * SIGINT/SIGTERM in a worker (e.g. Ctrl-C reaching the whole process group)
- * drain it the same way, so it exits 0 and is not replaced.
+ * SIGINT in a worker (e.g. Ctrl-C reaching the whole process group) drains
+ * it the same way, so it exits 0 and is not replaced. SIGTERM sent to one
+ * worker from outside drains it too, but first tells the primary, which stops
+ * handing it connections and forks its replacement at once.
  */
 export class ClusterWorker {
   private address: AddressInfo | undefined;
@@ -33,7 +36,7 @@ export class ClusterWorker {
   listen(): Promise<AddressInfo> {
     process.on("message", this.onMessage);
     process.once("SIGINT", this.onSignal);
-    process.once("SIGTERM", this.onSignal);
+    process.once("SIGTERM", this.onTerm);
     const hello = new Promise<AddressInfo>((resolve) => (this.onHello = resolve));
     send({ lars: "ready" });
     return hello;
@@ -54,11 +57,16 @@ export class ClusterWorker {
     this.stopped = true;
     process.off("message", this.onMessage);
     process.off("SIGINT", this.onSignal);
-    process.off("SIGTERM", this.onSignal);
+    process.off("SIGTERM", this.onTerm);
     if (process.connected) process.disconnect();
   }
 
   private readonly onSignal = (): void => {
+    this.host.shutdown(5000);
+  };
+
+  private readonly onTerm = (): void => {
+    send({ lars: "draining" });
     this.host.shutdown(5000);
   };
 
@@ -74,7 +82,8 @@ export class ClusterWorker {
         this.onHello?.(m.address);
         break;
       case "task": {
-        const err = this.host.runTask(m.name, m.payload);
+        const name = m.name;
+        const err = this.host.runTask(name, m.payload, (message) => send({ lars: "task-error", name, message }));
         if (err !== undefined) send({ lars: "task-error", name: m.name, message: err });
         break;
       }

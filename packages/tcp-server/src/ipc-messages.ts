@@ -14,6 +14,8 @@ export type PrimaryToWorker =
 export type WorkerToPrimary =
   | { lars: "ready" }
   | { lars: "closed" }
+  /** The worker was stopped from outside (SIGTERM) and drains: hand it nothing more, replace it. */
+  | { lars: "draining" }
   | { lars: "stats"; id: number; stats: TcpServerStats }
   | { lars: "task-error"; name: string; message: string };
 

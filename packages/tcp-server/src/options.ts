@@ -11,6 +11,8 @@ export const DEFAULT_HOST = "0.0.0.0";
 export const DEFAULT_MAX_CONN = 1024;
 /** Default deadline of a graceful `close()`, ms. */
 export const DEFAULT_SHUTDOWN_DEADLINE_MS = 5000;
+/** Default cap of task messages sent to one worker and not yet written to its IPC channel. */
+export const DEFAULT_MAX_PENDING_TASKS = 1024;
 
 export interface TcpServerOptions extends TcpConnOptions, TcpServerHooks {
   /** Address to listen on. Default `"0.0.0.0"`. */
@@ -43,8 +45,18 @@ export interface TcpServerOptions extends TcpConnOptions, TcpServerHooks {
    * reported as `LARS_TLS_HANDSHAKE` and never reaches the connection hooks.
    */
   tls?: TlsOptions;
-  /** TLS only: a handshake not done within this long is dropped, ms. Default 10000. */
-  handshakeTimeoutMs?: number;
+  /**
+   * Workers: task messages to one worker not yet written to its IPC channel
+   * (IPC backpressure). Past it `sendTask` throws `TaskError`
+   * `LARS_TASK_BACKLOG` and sends nothing. Default 1024.
+   */
+  maxPendingTasks?: number;
+  /**
+   * TLS only: a handshake not done within this long is dropped, ms. Default
+   * 10000; `0` or `null` disables the timeout (peers may then hold a
+   * handshake open until `close()`, still counted against `maxConn`).
+   */
+  handshakeTimeoutMs?: number | null;
 }
 
 export interface ResolvedTcpServerOptions {
@@ -56,6 +68,7 @@ export interface ResolvedTcpServerOptions {
   readonly backlog: number;
   readonly tls: TlsOptions | undefined;
   readonly handshakeTimeoutMs: number;
+  readonly maxPendingTasks: number;
   readonly conn: ResolvedTcpConnOptions;
 }
 
@@ -73,6 +86,10 @@ export function resolveTcpServerOptions(options: TcpServerOptions): ResolvedTcpS
   if (!Number.isSafeInteger(maxConn) || maxConn <= 0) throw new RangeError(`maxConn must be a positive integer, got ${maxConn}`);
   const backlog = options.backlog ?? 511;
   if (!Number.isInteger(backlog) || backlog <= 0) throw new RangeError(`backlog must be a positive integer, got ${backlog}`);
+  const maxPendingTasks = options.maxPendingTasks ?? DEFAULT_MAX_PENDING_TASKS;
+  if (!Number.isSafeInteger(maxPendingTasks) || maxPendingTasks <= 0) {
+    throw new RangeError(`maxPendingTasks must be a positive integer, got ${maxPendingTasks}`);
+  }
   return {
     host: options.host ?? DEFAULT_HOST,
     port,
@@ -81,7 +98,9 @@ export function resolveTcpServerOptions(options: TcpServerOptions): ResolvedTcpS
     frameTimeoutMs: optionalTimeout(options.frameTimeoutMs, "frameTimeoutMs"),
     backlog,
     tls: options.tls,
-    handshakeTimeoutMs: optionalTimeout(options.handshakeTimeoutMs, "handshakeTimeoutMs") || 10_000,
+    handshakeTimeoutMs:
+      options.handshakeTimeoutMs === undefined ? 10_000 : optionalTimeout(options.handshakeTimeoutMs ?? 0, "handshakeTimeoutMs"),
+    maxPendingTasks,
     conn: resolveTcpConnOptions(options),
   };
 }

@@ -52,6 +52,10 @@ export class TcpServer implements LoopResource, TcpConnOwner {
   readonly options: ResolvedTcpServerOptions;
   private readonly hooks: TcpServerHooks;
   private readonly conns = new Set<TcpConn>();
+  /** TLS, single process: raw sockets accepted whose handshake is not done. They count against `maxConn`. */
+  private readonly handshaking = new Set<Socket>();
+  /** Raw TLS sockets refused by maxConn: their failed handshake is not a TLS error. */
+  private readonly refusedRaw = new WeakSet<Socket>();
   private readonly counters = new StatsAccumulator();
   private server: Server | undefined;
   private sweepTimer: TimerHandle | undefined;
@@ -80,14 +84,14 @@ export class TcpServer implements LoopResource, TcpConnOwner {
         this.role = "primary";
         this.primary = new ClusterPrimary(this.options, workers, {
           report: (err) => this.report(err, undefined),
-          refused: (info) => this.callHook("onConnRefused", undefined, () => this.hooks.onConnRefused?.(info)),
-          workerExit: (info: WorkerExitInfo) => this.callHook("onWorkerExit", undefined, () => this.hooks.onWorkerExit?.(info)),
+          refused: (info) => this.callHook("onConnRefused", undefined, this.hooks.onConnRefused, info),
+          workerExit: (info: WorkerExitInfo) => this.callHook("onWorkerExit", undefined, this.hooks.onWorkerExit, info),
         });
       } else if (process.env[WORKER_ENV] === "1") {
         this.role = "worker";
         this.worker = new ClusterWorker({
           adopt: (socket) => this.adopt(socket),
-          runTask: (name, payload) => this.tasks.run(name, payload)?.message,
+          runTask: (name, payload, later) => this.tasks.run(name, payload, (err) => later(err.message))?.message,
           stats: () => this.stats(),
           shutdown: (deadlineMs) => void this.loop.stop(deadlineMs),
         });
@@ -117,7 +121,7 @@ export class TcpServer implements LoopResource, TcpConnOwner {
   sendTask(name: string, payload: unknown = null, target: "all" | number = "all"): number {
     if (this.primary !== undefined) return this.primary.sendTask(name, payload, target);
     this.loop.addTask(() => {
-      const err = this.tasks.run(name, payload);
+      const err = this.tasks.run(name, payload, this.reportTask);
       if (err !== undefined) this.report(err, undefined);
     });
     return 1;
@@ -200,8 +204,17 @@ export class TcpServer implements LoopResource, TcpConnOwner {
     return this.primary?.connectionCount ?? this.conns.size;
   }
 
-  /** Send one frame to every open connection. Refusals are reported, not thrown (except a body too long). */
+  /**
+   * Send one frame to every open connection of this process. Refusals are
+   * reported, not thrown (except a body too long).
+   * @throws ServerStateError in a multi-worker primary: it holds no
+   *   connections (they live in the workers); run a task that broadcasts
+   *   in each worker instead (`onTask` + `sendTask`).
+   */
   broadcast(data: MessageBody, msgid: number): BroadcastResult {
+    if (this.primary !== undefined) {
+      throw new ServerStateError("broadcast() in a multi-worker primary reaches no connection: send a task that broadcasts in each worker");
+    }
     const result: BroadcastResult = { sent: 0, refused: 0 };
     for (const conn of this.conns) {
       try {
@@ -252,6 +265,10 @@ export class TcpServer implements LoopResource, TcpConnOwner {
     }
     const server = this.server;
     const listening = server === undefined ? Promise.resolve() : new Promise<void>((resolve) => server.close(() => resolve()));
+    // Peers still in the TLS handshake have no Lars connection to drain: drop them now, so an idle
+    // raw peer cannot hold server.close() (net.Server waits for every socket it accepted).
+    for (const raw of this.handshaking) raw.destroy();
+    this.handshaking.clear();
     if (this.conns.size > 0) {
       const drained = new Promise<void>((resolve) => (this.allClosed = resolve));
       for (const conn of this.conns) conn.closeWith("shutdown");
@@ -267,19 +284,18 @@ export class TcpServer implements LoopResource, TcpConnOwner {
   }
 
   private accept(socket: Socket): void {
+    // TLS: the raw socket under this one was counted (and let in) by acceptRaw; it is a connection now.
+    const raw = (socket as Socket & { _parent?: Socket })._parent;
+    const wasHandshaking = raw !== undefined && this.handshaking.delete(raw);
     // A worker's connections were counted against maxConn by the primary.
-    if (this.closing !== undefined || (this.worker === undefined && this.conns.size >= this.options.maxConn)) {
-      this.counters.refused++;
-      const info = { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort };
-      socket.on("error", () => {}); // the refused peer may reset; nothing to report
-      socket.destroy();
-      if (this.closing === undefined) this.callHook("onConnRefused", undefined, () => this.hooks.onConnRefused?.(info));
+    if (this.closing !== undefined || (this.worker === undefined && !wasHandshaking && this.conns.size >= this.options.maxConn)) {
+      this.refuse(socket);
       return;
     }
     const conn = new TcpConn(socket, this, this.options.conn);
     this.conns.add(conn);
     this.counters.total++;
-    this.callHook("onConnStart", conn, () => this.hooks.onConnStart?.(conn));
+    this.callHook("onConnStart", conn, this.hooks.onConnStart, conn);
   }
 
   /**
@@ -305,11 +321,39 @@ export class TcpServer implements LoopResource, TcpConnOwner {
   private createTlsServer(tlsOptions: TlsOptions): Server {
     const server = createTlsServer({ ...tlsOptions, handshakeTimeout: this.options.handshakeTimeoutMs }, (socket) => this.accept(socket));
     server.on("tlsClientError", (err: Error, socket: TLSSocket) => this.onTlsError(err, socket));
+    // maxConn counts raw sockets before their handshake (single process; a worker's were counted by
+    // the primary). prependListener: refuse before tls.Server starts a handshake on it.
+    if (this.worker === undefined) server.prependListener("connection", (raw: Socket) => this.acceptRaw(raw));
     return server;
+  }
+
+  /** TLS, single process: a raw socket arrived; refuse it past `maxConn` (handshakes counted) or while closing. */
+  private acceptRaw(raw: Socket): void {
+    if (this.closing !== undefined || this.conns.size + this.handshaking.size >= this.options.maxConn) {
+      this.refusedRaw.add(raw);
+      this.refuse(raw);
+      return;
+    }
+    this.handshaking.add(raw);
+    raw.once("close", () => this.handshaking.delete(raw));
+  }
+
+  /** Count, drop, and (unless closing) report a refused socket. */
+  private refuse(socket: Socket): void {
+    this.counters.refused++;
+    const info = { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort };
+    socket.on("error", () => {}); // the refused peer may reset; nothing to report
+    socket.destroy();
+    if (this.closing === undefined) this.callHook("onConnRefused", undefined, this.hooks.onConnRefused, info);
   }
 
   /** A TLS handshake failed (tls.Server `tlsClientError`, once per socket): count, drop, report. */
   private onTlsError(err: Error, socket: TLSSocket): void {
+    const raw = (socket as TLSSocket & { _parent?: Socket })._parent;
+    if (raw !== undefined && this.refusedRaw.has(raw)) {
+      socket.destroy(); // refused by maxConn, counted as such already
+      return;
+    }
     this.counters.tlsErrors++;
     const remote = socket.remoteAddress;
     socket.destroy();
@@ -328,12 +372,12 @@ export class TcpServer implements LoopResource, TcpConnOwner {
 
   /** @internal TcpConnOwner */
   onBackpressure(conn: TcpConn): void {
-    this.callHook("onBackpressure", conn, () => this.hooks.onBackpressure?.(conn));
+    this.callHook("onBackpressure", conn, this.hooks.onBackpressure, conn);
   }
 
   /** @internal TcpConnOwner */
   onDrain(conn: TcpConn): void {
-    this.callHook("onDrain", conn, () => this.hooks.onDrain?.(conn));
+    this.callHook("onDrain", conn, this.hooks.onDrain, conn);
   }
 
   /** @internal TcpConnOwner */
@@ -341,7 +385,7 @@ export class TcpServer implements LoopResource, TcpConnOwner {
     this.conns.delete(conn);
     this.counters.retire(conn, reason);
     if (reason === "bad-frame" && error instanceof LarsError) this.report(error, conn);
-    this.callHook("onConnClose", conn, () => this.hooks.onConnClose?.(conn, reason, error));
+    this.callHook("onConnClose", conn, this.hooks.onConnClose, conn, reason, error);
     this.worker?.connectionClosed();
     if (this.conns.size === 0 && this.allClosed !== undefined) this.allClosed();
   }
@@ -363,20 +407,47 @@ export class TcpServer implements LoopResource, TcpConnOwner {
     });
   }
 
-  private callHook(name: keyof TcpServerHooks, conn: TcpConn | undefined, call: () => void): void {
+  /**
+   * Run a user hook under the one hook-failure policy: a throw and a
+   * rejection of the promise it returns are both reported as a
+   * {@link HookError} (through `onError` or the logger), never rethrown and
+   * never an unhandled rejection. A sync hook costs no closure here.
+   */
+  private callHook<A extends unknown[]>(
+    name: keyof TcpServerHooks,
+    conn: TcpConn | undefined,
+    fn: ((...args: A) => unknown) | undefined,
+    ...args: A
+  ): void {
+    if (fn === undefined) return;
+    let result: unknown;
     try {
-      call();
+      result = fn(...args);
     } catch (err) {
-      this.report(new HookError(name, err), conn);
+      this.report(new HookError(name, err, "threw"), conn);
+      return;
+    }
+    if (result !== undefined && result !== null && typeof (result as PromiseLike<void>).then === "function") {
+      (result as PromiseLike<void>).then(undefined, (err: unknown) => this.report(new HookError(name, err, "rejected"), conn));
     }
   }
 
+  /** Tasks whose promise rejected (single process): reported like a throw. */
+  private readonly reportTask = (err: LarsError): void => this.report(err, undefined);
+
   private report(err: LarsError, conn: TcpConn | undefined): void {
     if (this.hooks.onError !== undefined) {
+      let result: unknown;
       try {
-        this.hooks.onError(err, conn);
+        result = this.hooks.onError(err, conn);
       } catch (thrown) {
         this.logger?.error("lars tcp-server: onError hook threw", { error: thrown, original: err.code });
+        return;
+      }
+      if (result !== undefined && result !== null && typeof (result as PromiseLike<void>).then === "function") {
+        (result as PromiseLike<void>).then(undefined, (thrown: unknown) =>
+          this.logger?.error("lars tcp-server: onError hook rejected", { error: thrown, original: err.code }),
+        );
       }
       return;
     }

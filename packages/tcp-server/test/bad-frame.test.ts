@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { FrameNegativeLengthError, FrameTooLongError, encodeFrame } from "@lars/codec";
 import { echo, startServer, teardownAll } from "./helpers/harness.js";
 
-/** The golden vectors: the repository is at X/main, the shared folder at X/shared (four levels up from here). */
-const VECTORS_URL = new URL("../../../../shared/wire/vectors.json", import.meta.url);
+/** The golden vectors, vendored at the repository root (wire/vectors.json). */
+const VECTORS_URL = new URL("../../../wire/vectors.json", import.meta.url);
 const vectors = JSON.parse(readFileSync(VECTORS_URL, "utf8")) as {
   invalid_headers: { name: string; header_hex: string; error: "too long" | "negative length" }[];
 };

@@ -126,4 +126,41 @@ describe("TcpServer with workers: 2 (node:cluster)", () => {
     await primary.next("stopped");
     expect(await primary.exited).toBe(0);
   }, 60_000);
+
+  // Issue 10, defect 3: a worker stopped by SIGTERM from outside was never replaced and kept being handed connections.
+  it("issue 10 defect 3: a worker stopped by SIGTERM from outside is replaced and is handed no connection while it drains", async () => {
+    primary = new Primary();
+    const { port } = (await primary.next("listening")) as unknown as { port: number };
+    const a = await askPid(port);
+    const before = primary.seen;
+    process.kill(a.pid, "SIGTERM");
+    // It drains: its open connection is closed gracefully.
+    await a.client.waitClose();
+    const served = new Set<number>();
+    for (let i = 0; i < 200 && served.size < 2; i++) {
+      const probe = await askPid(port);
+      served.add(probe.pid);
+      await probe.client.destroy();
+    }
+    expect(served.has(a.pid)).toBe(false);
+    expect(served.size).toBe(2);
+    const exit = await primary.next("worker-exit", before);
+    expect(exit).toMatchObject({ code: 0, signal: null, replaced: true });
+    primary.command("stop");
+    await primary.next("stopped");
+    expect(await primary.exited).toBe(0);
+  }, 60_000);
+
+  // Issue 10, defect 3: sendTask ignored IPC backpressure (20,000 tasks of 10 KB added 316 MB to the primary).
+  it("issue 10 defect 3: sendTask respects IPC backpressure: past maxPendingTasks it throws LARS_TASK_BACKLOG", async () => {
+    primary = new Primary();
+    await primary.next("listening");
+    primary.command("flood");
+    const flooded = await primary.next("flooded");
+    expect(flooded.code).toBe("LARS_TASK_BACKLOG");
+    expect(flooded.sent as number).toBeLessThanOrEqual(1024);
+    primary.command("stop");
+    await primary.next("stopped");
+    expect(await primary.exited).toBe(0);
+  }, 60_000);
 });

@@ -20,7 +20,7 @@ interface Vectors {
   invalid_headers: { name: string; header_hex: string; error: string }[];
   udp_invalid: { name: string; hex: string }[];
 }
-const vectors = JSON.parse(readFileSync(new URL("../../../../shared/wire/vectors.json", import.meta.url), "utf8")) as Vectors;
+const vectors = JSON.parse(readFileSync(new URL("../../../wire/vectors.json", import.meta.url), "utf8")) as Vectors;
 
 const MAX = 65527;
 const hex = (h: string) => Buffer.from(h, "hex");

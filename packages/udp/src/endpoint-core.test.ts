@@ -1,13 +1,13 @@
 import { describe, expect, it, vi } from "vitest";
-import { EmbeddedConnection, FrameTooLongError, SendError } from "@lars/codec";
+import { EmbeddedConnection, FrameTooLongError, HookError, SendError } from "@lars/codec";
 import type { NetConnection } from "@lars/codec";
-import type { LarsError } from "@lars/iobuf";
+import type { LarsError, Logger } from "@lars/iobuf";
 import { EndpointCore } from "./endpoint-core.js";
 import { UdpDatagramError, UdpSendFailedError } from "./errors.js";
 import { resolveUdpOptions } from "./options.js";
 import type { UdpServerOptions } from "./options.js";
 
-function core(options: Partial<UdpServerOptions> = {}, logger?: { warn: () => void; error: () => void }) {
+function core(options: Partial<UdpServerOptions> = {}, logger?: Logger) {
   return new EndpointCore(resolveUdpOptions({ host: "127.0.0.1", port: 0, ...options }, "server"), logger);
 }
 
@@ -92,6 +92,18 @@ describe("EndpointCore (no socket)", () => {
     c.sent(null, 10);
     c.sent(null, 0);
     expect(onDrain).toHaveBeenCalledOnce();
+    expect(onBackpressure).toHaveBeenCalledWith(undefined); // a server's core: no single conn
+    const client = new EmbeddedConnection();
+    const onClientDrain = vi.fn();
+    const withConn = new EndpointCore(
+      resolveUdpOptions({ host: "127.0.0.1", port: 1, sendQueueCap: 100, highWaterMark: 50, onBackpressure, onDrain: onClientDrain }, "client"),
+      undefined,
+      client,
+    );
+    withConn.afterSend(60);
+    withConn.sent(null, 0);
+    expect(onBackpressure).toHaveBeenLastCalledWith(client);
+    expect(onClientDrain).toHaveBeenCalledWith(client);
   });
 
   it("reports OS send failures through onError without a conn", () => {
@@ -108,22 +120,70 @@ describe("EndpointCore (no socket)", () => {
     expect(c.stats(0).sendErrors).toBe(1);
   });
 
-  it("rethrows a throwing hook asynchronously when there is no logger, after finishing its own work", async () => {
+  it("never rethrows a throwing hook without a logger: it is counted and the datagram is still handled", () => {
     const c = core({
       onDatagramDropped: () => {
         throw new Error("hook bug");
       },
     });
-    const caught = new Promise<unknown>((resolve) => {
-      const listeners = process.listeners("uncaughtException");
-      process.removeAllListeners("uncaughtException");
-      process.once("uncaughtException", (err) => {
-        for (const l of listeners) process.on("uncaughtException", l);
-        resolve(err);
-      });
-    });
-    expect(c.accept(Buffer.alloc(1), "h", 1)).toBe(false);
+    expect(() => c.accept(Buffer.alloc(1), "h", 1)).not.toThrow();
     expect(c.stats(0).dropped.short).toBe(1);
-    expect(await caught).toMatchObject({ message: "hook bug" });
+    expect(c.stats(0).hookErrors).toBe(1);
+  });
+
+  it("reports a throwing or rejecting hook to onError as a HookError (issue 10: one hook-failure policy)", async () => {
+    const errors: LarsError[] = [];
+    const c = core({
+      onDatagramDropped: () => {
+        throw new Error("sync bug");
+      },
+      onBackpressure: () => Promise.reject(new Error("async bug")),
+      onError: (err) => void errors.push(err),
+      sendQueueCap: 100,
+      highWaterMark: 10,
+    });
+    c.accept(Buffer.alloc(1), "h", 1);
+    expect(errors[0]).toBeInstanceOf(HookError);
+    expect(errors[0]).toMatchObject({ code: "LARS_HOOK_ERROR", hook: "onDatagramDropped", kind: "threw" });
+    expect(c.afterSend(50)).toBe(false); // past the high-water mark: onBackpressure, which rejects
+    await vi.waitFor(() => expect(errors).toHaveLength(2));
+    expect(errors[1]).toMatchObject({ code: "LARS_HOOK_ERROR", hook: "onBackpressure", kind: "rejected" });
+    expect((errors[1]!.cause as Error).message).toBe("async bug");
+    expect(c.stats(0).hookErrors).toBe(2);
+  });
+
+  it("logs an onError that throws or rejects, and never calls it again for its own failure", async () => {
+    const logged: string[] = [];
+    const logger = { warn: () => {}, error: (m: string) => void logged.push(m) };
+    let calls = 0;
+    const c = core(
+      {
+        onError: () => {
+          calls++;
+          if (calls === 1) throw new Error("onError bug");
+          return Promise.reject(new Error("onError async bug"));
+        },
+      },
+      logger,
+    );
+    c.socketError(new Error("x"));
+    expect(logged).toEqual([expect.stringMatching(/onError threw: .*onError bug/)]);
+    c.socketError(new Error("y"));
+    await vi.waitFor(() => expect(logged).toHaveLength(2));
+    expect(logged[1]).toMatch(/onError rejected/);
+    expect(calls).toBe(2);
+    expect(c.stats(0).hookErrors).toBe(2);
+  });
+
+  it("reports an async route handler's rejection to onError (LARS_HANDLER_ERROR) and counts it", async () => {
+    const errors: [LarsError, NetConnection | undefined][] = [];
+    const c = core({ onError: (err, conn) => void errors.push([err, conn]) });
+    c.options.router.register(4, () => Promise.reject(new Error("async handler bug")));
+    const conn = new EmbeddedConnection();
+    c.dispatch(frame(4, "x"), conn);
+    await vi.waitFor(() => expect(errors).toHaveLength(1));
+    expect(errors[0]![0].code).toBe("LARS_HANDLER_ERROR");
+    expect(errors[0]![1]).toBe(conn);
+    expect(c.stats(0).routeErrors).toBe(1);
   });
 });

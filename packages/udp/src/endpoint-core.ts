@@ -1,5 +1,5 @@
-import { HEADER_LENGTH, SendError, encodeFrame, nextConnectionId } from "@lars/codec";
-import type { MessageBody, NetConnection } from "@lars/codec";
+import { HEADER_LENGTH, SendError, encodeFrame, nextConnectionId, runHook } from "@lars/codec";
+import type { HookError, MessageBody, NetConnection } from "@lars/codec";
 import type { LarsError, Logger } from "@lars/iobuf";
 import { datagramDropReason, datagramError, datagramMsgid } from "./datagram.js";
 import { UdpSendFailedError, UdpSocketError } from "./errors.js";
@@ -30,6 +30,8 @@ export interface UdpStats {
   readonly routeErrors: number;
   /** Socket errors while serving (`LARS_UDP_SOCKET_ERROR`). */
   readonly socketErrors: number;
+  /** Hooks that threw or whose promise rejected (each reported as a `HookError`, never rethrown). */
+  readonly hookErrors: number;
   /** Bytes waiting in the socket's send queue now. */
   readonly sendQueueBytes: number;
 }
@@ -37,10 +39,6 @@ export interface UdpStats {
 /** Ids shared with every other NetConnection of the process (codec's allocator). */
 export function nextUdpId(): number {
   return nextConnectionId();
-}
-
-function rethrow(err: unknown): void {
-  throw err;
 }
 
 /**
@@ -59,6 +57,7 @@ export class EndpointCore {
   private sendErrors = 0;
   private routeErrors = 0;
   private socketErrors = 0;
+  private hookErrors = 0;
   private readonly dropped: Record<DatagramDropReason, number> = {
     short: 0,
     "negative length": 0,
@@ -70,6 +69,8 @@ export class EndpointCore {
   constructor(
     readonly options: ResolvedUdpOptions,
     readonly logger: Logger | undefined,
+    /** What `onBackpressure`/`onDrain` receive: the client itself; undefined on a server (one socket, many peers). */
+    readonly conn?: NetConnection,
   ) {}
 
   /**
@@ -86,8 +87,8 @@ export class EndpointCore {
     const { onDatagramDropped, onError } = this.options.hooks;
     if (onDatagramDropped === undefined && onError === undefined && this.logger === undefined) return false;
     const err = datagramError(datagram, reason, max, address, port);
-    if (onDatagramDropped !== undefined) this.guarded(onDatagramDropped, err, undefined);
-    else if (onError !== undefined) this.guarded(onError, err, undefined);
+    if (onDatagramDropped !== undefined) runHook("onDatagramDropped", onDatagramDropped, this.onHookError, err);
+    else if (onError !== undefined) runHook("onError", onError, this.onOnErrorFailed, err, undefined);
     else this.logger?.warn(err.message, { code: err.code, reason, address, port, length: datagram.length });
     return false;
   }
@@ -95,11 +96,19 @@ export class EndpointCore {
   /** Route an accepted datagram to its handler; `conn` is what the handler sees. */
   dispatch(datagram: Buffer, conn: NetConnection): void {
     this.messagesIn++;
-    const err = this.options.router.dispatch(datagramMsgid(datagram), datagram.subarray(HEADER_LENGTH), conn);
-    if (err !== undefined) {
-      this.routeErrors++;
-      this.report(err, conn);
-    }
+    const err = this.options.router.dispatch(datagramMsgid(datagram), datagram.subarray(HEADER_LENGTH), conn, this.onRouteError);
+    if (err !== undefined) this.onRouteError(err, conn);
+  }
+
+  /** A frame the router could not deliver, now (returned by dispatch) or later (an async handler rejected). */
+  private readonly onRouteError = (err: LarsError, conn: NetConnection): void => {
+    this.routeErrors++;
+    this.report(err, conn);
+  };
+
+  /** Count an accepted datagram that was consumed without the router (a `request()` reply). */
+  delivered(): void {
+    this.messagesIn++;
   }
 
   /** Count a received datagram that is ignored because the socket is closing. */
@@ -145,7 +154,7 @@ export class EndpointCore {
     if (!this.aboveHighWater) {
       this.aboveHighWater = true;
       const { onBackpressure } = this.options.hooks;
-      if (onBackpressure !== undefined) this.guarded(onBackpressure, undefined, undefined);
+      if (onBackpressure !== undefined) runHook("onBackpressure", onBackpressure, this.onHookError, this.conn);
     }
     return false;
   }
@@ -159,7 +168,7 @@ export class EndpointCore {
     if (this.aboveHighWater && queuedBytes <= this.options.lowWaterMark) {
       this.aboveHighWater = false;
       const { onDrain } = this.options.hooks;
-      if (onDrain !== undefined) this.guarded(onDrain, undefined, undefined);
+      if (onDrain !== undefined) runHook("onDrain", onDrain, this.onHookError, this.conn);
     }
   }
 
@@ -183,15 +192,16 @@ export class EndpointCore {
       sendErrors: this.sendErrors,
       routeErrors: this.routeErrors,
       socketErrors: this.socketErrors,
+      hookErrors: this.hookErrors,
       sendQueueBytes,
     };
   }
 
   /** `onError`, else the logger (warn for an unknown msgid, error otherwise), else nothing. */
-  private report(err: LarsError, conn: NetConnection | undefined): void {
+  report(err: LarsError, conn: NetConnection | undefined): void {
     const { onError } = this.options.hooks;
     if (onError !== undefined) {
-      this.guarded(onError, err, conn);
+      runHook("onError", onError, this.onOnErrorFailed, err, conn);
       return;
     }
     const logger = this.logger;
@@ -201,13 +211,19 @@ export class EndpointCore {
     else logger.error(err.message, meta);
   }
 
-  /** Call a user hook; a throw must not unwind through the socket callback. */
-  private guarded<A, B>(fn: (a: A, b: B) => void, a: A, b: B): void {
-    try {
-      fn(a, b);
-    } catch (thrown) {
-      if (this.logger !== undefined) this.logger.error("udp: a hook threw", { error: thrown });
-      else process.nextTick(rethrow, thrown);
-    }
-  }
+  /**
+   * The one hook-failure policy (codec's `runHook`): a hook other than
+   * `onError` that threw or rejected is counted and reported like any other
+   * error (`onError`, else the logger). Never rethrown, never crashes.
+   */
+  private readonly onHookError = (err: HookError): void => {
+    this.hookErrors++;
+    this.report(err, undefined);
+  };
+
+  /** `onError` itself failed: counted and logged (reporting it to `onError` again could loop). */
+  private readonly onOnErrorFailed = (err: HookError): void => {
+    this.hookErrors++;
+    this.logger?.error(`udp: ${err.message}`, { code: err.code, hook: err.hook, kind: err.kind, error: err.cause });
+  };
 }

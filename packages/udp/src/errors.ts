@@ -114,16 +114,39 @@ const SOCKET_ERROR_CODES = {
  *   "port unreachable" of a server that is not there.
  */
 export class UdpSocketError extends LarsError {
-  override readonly name = "UdpSocketError";
+  override readonly name: string = "UdpSocketError";
   readonly operation: UdpSocketOperation;
   /** The Node error code, e.g. `"EADDRINUSE"`. */
   readonly errno: string | undefined;
 
-  constructor(operation: UdpSocketOperation, cause: Error) {
-    super(SOCKET_ERROR_CODES[operation], `udp ${operation} failed: ${cause.message}`, { cause });
+  constructor(operation: UdpSocketOperation, cause: Error, code: string = SOCKET_ERROR_CODES[operation]) {
+    super(code, `udp ${operation} failed: ${cause.message}`, { cause });
     this.operation = operation;
     this.errno = (cause as NodeJS.ErrnoException).code;
   }
+}
+
+/**
+ * `bind()` found its address taken (`EADDRINUSE`), code `LARS_ADDRESS_IN_USE`
+ * — the code TCP `listen()` uses for the same failure. Still a
+ * {@link UdpSocketError} (`operation` `"bind"`, `errno` `"EADDRINUSE"`).
+ */
+export class AddressInUseError extends UdpSocketError {
+  override readonly name = "AddressInUseError";
+  /** The address and port that were asked for. */
+  readonly host: string;
+  readonly port: number;
+
+  constructor(host: string, port: number, cause: Error) {
+    super("bind", cause, "LARS_ADDRESS_IN_USE");
+    this.host = host;
+    this.port = port;
+  }
+}
+
+/** Wraps a bind failure: {@link AddressInUseError} for `EADDRINUSE`, else {@link UdpSocketError} `LARS_UDP_BIND_FAILED`. */
+export function bindError(host: string, port: number, cause: Error): UdpSocketError {
+  return (cause as NodeJS.ErrnoException).code === "EADDRINUSE" ? new AddressInUseError(host, port, cause) : new UdpSocketError("bind", cause);
 }
 
 /** `bind()`/`connect()` on a server or client that is closed or closing (code `LARS_UDP_CLOSED`). */
@@ -131,5 +154,51 @@ export class UdpClosedError extends LarsError {
   override readonly name = "UdpClosedError";
   constructor(what: string) {
     super("LARS_UDP_CLOSED", `${what} is closed`);
+  }
+}
+
+/** Why a UDP `request()` failed; the codes are those of the TCP client's `request()`. */
+export type UdpRequestErrorCode =
+  | "LARS_REQUEST_TIMEOUT"
+  | "LARS_REQUEST_ABORTED"
+  | "LARS_REQUEST_BUSY"
+  | "LARS_CONN_CLOSED";
+
+/**
+ * A UDP `request()` that got no reply: `LARS_REQUEST_TIMEOUT` (none within
+ * `timeoutMs`), `LARS_REQUEST_ABORTED` (its `signal` fired; `cause` is the
+ * signal's reason), `LARS_REQUEST_BUSY` (refused before sending: without
+ * keys only one request may wait per reply msgid, and with keys one per key,
+ * so that a reply is never handed to another caller), `LARS_CONN_CLOSED`
+ * (the client closed first). A reply arriving later is routed as usual.
+ */
+export class UdpRequestError extends LarsError {
+  override readonly name = "UdpRequestError";
+  declare readonly code: UdpRequestErrorCode;
+  /** msgid the request was sent with, and the msgid its reply was awaited on. */
+  readonly msgid: number;
+  readonly replyMsgid: number;
+
+  constructor(code: UdpRequestErrorCode, msgid: number, replyMsgid: number, why: string, options?: { cause?: unknown }) {
+    super(code, `udp request msgid ${msgid} (reply msgid ${replyMsgid}): ${why}`, options);
+    this.msgid = msgid;
+    this.replyMsgid = replyMsgid;
+  }
+}
+
+/**
+ * A UDP `request()` refused before it was sent because `maxPendingRequests`
+ * requests already wait for replies (code `LARS_REQUEST_QUEUE_FULL`, as on TCP).
+ */
+export class UdpRequestQueueFullError extends LarsError {
+  override readonly name = "UdpRequestQueueFullError";
+  readonly msgid: number;
+  /** The `maxPendingRequests` bound. */
+  readonly max: number;
+
+  constructor(msgid: number, max: number) {
+    super("LARS_REQUEST_QUEUE_FULL", `udp request msgid ${msgid} refused: ${max} requests already pending`);
+    this.msgid = msgid;
+    this.max = max;
   }
 }

@@ -10,12 +10,17 @@ export {
   DEFAULT_SEND_QUEUE_CAP,
   DEFAULT_HIGH_WATER_MARK,
   DEFAULT_CLOSE_TIMEOUT_MS,
+  DEFAULT_MAX_PENDING_REQUESTS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  resolveUdpRequestOptions,
 } from "./options.js";
+export type { UdpRequestOptions, UdpCorrelationKey } from "./udp-requests.js";
 export type {
   UdpEndpointOptions,
   UdpServerOptions,
   UdpClientOptions,
   ResolvedUdpOptions,
+  ResolvedUdpRequestOptions,
   UdpSocketType,
 } from "./options.js";
 export {
@@ -34,6 +39,9 @@ export {
   UdpSendFailedError,
   UdpSocketError,
   UdpClosedError,
+  AddressInUseError,
+  UdpRequestError,
+  UdpRequestQueueFullError,
   DATAGRAM_DROP_REASONS,
 } from "./errors.js";
-export type { DatagramDropReason, DatagramErrorDetails, UdpSocketOperation } from "./errors.js";
+export type { DatagramDropReason, DatagramErrorDetails, UdpSocketOperation, UdpRequestErrorCode } from "./errors.js";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MessageRouter } from "@lars/codec";
+import { InvalidArgumentError, LarsError } from "@lars/iobuf";
 import {
   DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_HIGH_WATER_MARK,
@@ -38,7 +39,7 @@ describe("resolveUdpOptions", () => {
     expect(resolveUdpOptions({ host: "::1", port: 0 }, "server").maxMessageLength).toBe(65499);
     expect(() => resolveUdpOptions({ host: "::1", port: 0, maxMessageLength: 65520 }, "server")).toThrow(/maxMessageLength.*65519 on udp6/);
     expect(() => resolveUdpOptions({ ...base, maxMessageLength: 65500 }, "server")).toThrow(/maxMessageLength.*65499 on udp4/);
-    expect(() => resolveUdpOptions({ ...base, maxMessageLength: 65527 }, "server")).toThrow(RangeError);
+    expect(() => resolveUdpOptions({ ...base, maxMessageLength: 65527 }, "server")).toThrow(InvalidArgumentError);
   });
 
   it("keeps a given router and hooks", () => {
@@ -51,18 +52,29 @@ describe("resolveUdpOptions", () => {
 
   it.each<[string, Partial<UdpServerOptions>, "server" | "client", RegExp]>([
     ["empty host", { host: "" }, "server", /host/],
-    ["port 0 on a client", { port: 0 }, "client", /port must be an integer in 1\.\.65535/],
+    ["port 0 on a client", { port: 0 }, "client", /port: must be an integer in 1\.\.65535/],
     ["port too big", { port: 70000 }, "server", /port/],
     ["fractional port", { port: 1.5 }, "server", /port/],
     ["negative maxMessageLength", { maxMessageLength: -1 }, "server", /maxMessageLength/],
     ["bad type", { type: "udp5" as "udp4" }, "server", /type/],
     ["zero sendQueueCap", { sendQueueCap: 0 }, "server", /sendQueueCap/],
-    ["highWaterMark over the cap", { sendQueueCap: 100_000, highWaterMark: 200_000 }, "server", /highWaterMark \(200000\) must not exceed sendQueueCap/],
+    ["highWaterMark over the cap", { sendQueueCap: 100_000, highWaterMark: 200_000 }, "server", /highWaterMark: \(200000\) must not exceed sendQueueCap/],
     ["lowWaterMark over highWaterMark", { highWaterMark: 1000, lowWaterMark: 2000 }, "server", /lowWaterMark/],
     ["negative closeTimeoutMs", { closeTimeoutMs: -1 }, "server", /closeTimeoutMs/],
     ["bad recvBufferSize", { recvBufferSize: 0 }, "server", /recvBufferSize/],
-    ["hook not a function", { onError: "x" as unknown as () => void }, "server", /onError must be a function/],
-  ])("refuses %s, naming the field", (_name, patch, role, message) => {
-    expect(() => resolveUdpOptions({ ...base, port: role === "client" ? 1 : 0, ...patch }, role)).toThrow(message);
+    ["hook not a function", { onError: "x" as unknown as () => void }, "server", /onError: must be a function/],
+  ])("refuses %s, naming the field, with InvalidArgumentError LARS_INVALID_ARGUMENT", (_name, patch, role, message) => {
+    const run = () => resolveUdpOptions({ ...base, port: role === "client" ? 1 : 0, ...patch }, role);
+    expect(run).toThrow(message);
+    expect(run).toThrow(InvalidArgumentError);
+    try {
+      run();
+    } catch (err) {
+      expect(err).toBeInstanceOf(LarsError);
+      expect((err as InvalidArgumentError).code).toBe("LARS_INVALID_ARGUMENT");
+      const { field, message: text } = err as InvalidArgumentError;
+      expect(field).not.toBe("");
+      expect(text.startsWith(`${field}: `)).toBe(true);
+    }
   });
 });

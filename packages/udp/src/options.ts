@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import { MessageRouter, resolveMaxMessageLength } from "@lars/codec";
 import type { NetConnection } from "@lars/codec";
+import { InvalidArgumentError } from "@lars/iobuf";
 import type { Logger } from "@lars/iobuf";
 import { UDP4_MAX_MESSAGE_LENGTH, UDP6_MAX_MESSAGE_LENGTH } from "./datagram.js";
 import type { UdpHooks } from "./hooks.js";
@@ -63,8 +64,34 @@ export interface UdpServerOptions extends UdpEndpointOptions {
   reuseAddr?: boolean;
 }
 
+/** Default bound on `UdpClient.request()` calls waiting for replies. */
+export const DEFAULT_MAX_PENDING_REQUESTS = 1024;
+/** Default `timeoutMs` of `UdpClient.request()`, ms (the TCP client's default too). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
 /** Options of a {@link UdpClient}: `host`/`port` name the server. */
-export type UdpClientOptions = UdpEndpointOptions;
+export interface UdpClientOptions extends UdpEndpointOptions {
+  /** Most `request()` calls waiting for replies at once; past it `request()` rejects with `LARS_REQUEST_QUEUE_FULL`. Default 1024. */
+  maxPendingRequests?: number;
+  /** `request()` without `timeoutMs`: how long to wait for the reply, ms (`Infinity` = never). Default 10000. */
+  requestTimeoutMs?: number;
+}
+
+/** The request settings of a {@link UdpClientOptions}, defaults filled in and checked. */
+export interface ResolvedUdpRequestOptions {
+  readonly maxPendingRequests: number;
+  readonly requestTimeoutMs: number;
+}
+
+/** Check and default `maxPendingRequests` and `requestTimeoutMs` (InvalidArgumentError naming the field). */
+export function resolveUdpRequestOptions(options: UdpClientOptions): ResolvedUdpRequestOptions {
+  const maxPendingRequests = positiveInt(options.maxPendingRequests, DEFAULT_MAX_PENDING_REQUESTS, "maxPendingRequests");
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  if (typeof requestTimeoutMs !== "number" || !(requestTimeoutMs > 0)) {
+    throw new InvalidArgumentError("requestTimeoutMs", `must be a positive number or Infinity, got ${String(options.requestTimeoutMs)}`);
+  }
+  return { maxPendingRequests, requestTimeoutMs };
+}
 
 /** {@link UdpEndpointOptions} with every default filled in and checked. */
 export interface ResolvedUdpOptions {
@@ -86,8 +113,18 @@ export interface ResolvedUdpOptions {
 
 function positiveInt(value: number | undefined, fallback: number, field: string): number {
   const v = value ?? fallback;
-  if (!Number.isSafeInteger(v) || v <= 0) throw new RangeError(`${field} must be a positive integer, got ${String(value)}`);
+  if (!Number.isSafeInteger(v) || v <= 0) throw new InvalidArgumentError(field, `must be a positive integer, got ${String(value)}`);
   return v;
+}
+
+/** codec's check, with whatever it throws turned into the one bad-option error. */
+function checkedMaxMessageLength(value: number): number {
+  try {
+    return resolveMaxMessageLength(value);
+  } catch (err) {
+    if (err instanceof InvalidArgumentError) throw err;
+    throw new InvalidArgumentError("maxMessageLength", err instanceof Error ? err.message : String(err));
+  }
 }
 
 function optionalPositiveInt(value: number | undefined, field: string): number | undefined {
@@ -95,44 +132,45 @@ function optionalPositiveInt(value: number | undefined, field: string): number |
 }
 
 function hook<F>(value: F | undefined, field: string): F | undefined {
-  if (value !== undefined && typeof value !== "function") throw new TypeError(`${field} must be a function`);
+  if (value !== undefined && typeof value !== "function") throw new InvalidArgumentError(field, "must be a function");
   return value;
 }
 
 /**
- * Merge defaults and validate. Mistakes throw at once with a message naming
- * the field: a missing host, a port out of range (0 allowed only for a
+ * Merge defaults and validate. Mistakes throw at once an `InvalidArgumentError`
+ * (code `LARS_INVALID_ARGUMENT`, `field` set) with a message naming the field: a missing host, a port out of range (0 allowed only for a
  * server), a `maxMessageLength` the socket family cannot carry, water marks
  * that contradict each other or the cap, a hook that is not a function.
  * @param role `"server"` allows port 0 (any free port); a client needs a real port.
  */
 export function resolveUdpOptions(options: UdpServerOptions, role: "server" | "client"): ResolvedUdpOptions {
-  if (typeof options.host !== "string" || options.host === "") throw new TypeError("host must be a non-empty string");
+  if (typeof options.host !== "string" || options.host === "") throw new InvalidArgumentError("host", "must be a non-empty string");
   const minPort = role === "server" ? 0 : 1;
   if (!Number.isInteger(options.port) || options.port < minPort || options.port > 65535) {
-    throw new RangeError(`port must be an integer in ${minPort}..65535, got ${String(options.port)}`);
+    throw new InvalidArgumentError("port", `must be an integer in ${minPort}..65535, got ${String(options.port)}`);
   }
   const type = options.type ?? (isIP(options.host) === 6 ? "udp6" : "udp4");
-  if (type !== "udp4" && type !== "udp6") throw new RangeError(`type must be "udp4" or "udp6", got ${String(type)}`);
+  if (type !== "udp4" && type !== "udp6") throw new InvalidArgumentError("type", `must be "udp4" or "udp6", got ${String(type)}`);
   const familyMax = type === "udp4" ? UDP4_MAX_MESSAGE_LENGTH : UDP6_MAX_MESSAGE_LENGTH;
-  const maxMessageLength = resolveMaxMessageLength(options.maxMessageLength ?? DEFAULT_UDP_MAX_MESSAGE_LENGTH);
+  const maxMessageLength = checkedMaxMessageLength(options.maxMessageLength ?? DEFAULT_UDP_MAX_MESSAGE_LENGTH);
   if (maxMessageLength > familyMax) {
-    throw new RangeError(
-      `maxMessageLength must be at most ${familyMax} on ${type} (8 + body must fit one datagram), got ${maxMessageLength}`,
+    throw new InvalidArgumentError(
+      "maxMessageLength",
+      `must be at most ${familyMax} on ${type} (8 + body must fit one datagram), got ${maxMessageLength}`,
     );
   }
   const sendQueueCap = positiveInt(options.sendQueueCap, DEFAULT_SEND_QUEUE_CAP, "sendQueueCap");
   const highWaterMark = positiveInt(options.highWaterMark, Math.min(DEFAULT_HIGH_WATER_MARK, sendQueueCap), "highWaterMark");
   if (highWaterMark > sendQueueCap) {
-    throw new RangeError(`highWaterMark (${highWaterMark}) must not exceed sendQueueCap (${sendQueueCap})`);
+    throw new InvalidArgumentError("highWaterMark", `(${highWaterMark}) must not exceed sendQueueCap (${sendQueueCap})`);
   }
   const lowWaterMark = options.lowWaterMark ?? Math.floor(highWaterMark / 2);
   if (!Number.isSafeInteger(lowWaterMark) || lowWaterMark < 0 || lowWaterMark > highWaterMark) {
-    throw new RangeError(`lowWaterMark must be an integer in 0..highWaterMark (${highWaterMark}), got ${lowWaterMark}`);
+    throw new InvalidArgumentError("lowWaterMark", `must be an integer in 0..highWaterMark (${highWaterMark}), got ${lowWaterMark}`);
   }
   const closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
   if (!Number.isFinite(closeTimeoutMs) || closeTimeoutMs < 0) {
-    throw new RangeError(`closeTimeoutMs must be a non-negative number, got ${closeTimeoutMs}`);
+    throw new InvalidArgumentError("closeTimeoutMs", `must be a non-negative number, got ${closeTimeoutMs}`);
   }
   return {
     host: options.host,

@@ -1,16 +1,18 @@
 import { createSocket } from "node:dgram";
-import type { RemoteInfo, Socket } from "node:dgram";
+import type { RemoteInfo } from "node:dgram";
 import type { AddressInfo } from "node:net";
-import { ConnectionAttributes, SendError } from "@lars/codec";
+import { ConnectionAttributes, HEADER_LENGTH, SendError } from "@lars/codec";
 import type { MessageBody, MessageRouter, NetConnection, RouteHandler } from "@lars/codec";
-import type { EventLoop, LoopResource, TimerHandle } from "@lars/event-loop";
+import type { EventLoop, LoopResource } from "@lars/event-loop";
 import { EndpointCore, nextUdpId } from "./endpoint-core.js";
 import type { UdpStats } from "./endpoint-core.js";
-import { UdpClosedError, UdpSocketError } from "./errors.js";
-import { resolveUdpOptions } from "./options.js";
+import { UdpRequestError, UdpSocketError } from "./errors.js";
+import { datagramMsgid } from "./datagram.js";
+import { resolveUdpOptions, resolveUdpRequestOptions } from "./options.js";
+import { SocketLifecycle } from "./socket-lifecycle.js";
+import { UdpRequests } from "./udp-requests.js";
+import type { UdpRequestOptions } from "./udp-requests.js";
 import type { ResolvedUdpOptions, UdpClientOptions } from "./options.js";
-
-type ClientState = "idle" | "connecting" | "connected" | "closing" | "closed";
 
 /**
  * A Lars UDP client (C++ `udp_client`): a connected datagram socket
@@ -38,18 +40,10 @@ export class UdpClient extends ConnectionAttributes implements NetConnection, Lo
   readonly router: MessageRouter<NetConnection>;
   private readonly options: ResolvedUdpOptions;
   private readonly core: EndpointCore;
-  private state: ClientState = "idle";
-  private socket: Socket | undefined;
-  private socketOpen = false;
-  private socketClosing = false;
-  private pendingSends = 0;
+  private readonly requests: UdpRequests;
+  private readonly life: SocketLifecycle;
   private local: AddressInfo | undefined;
   private remote: AddressInfo | undefined;
-  private connectPromise: Promise<AddressInfo> | undefined;
-  private connectSettle: { resolve: (a: AddressInfo) => void; reject: (e: Error) => void } | undefined;
-  private closePromise: Promise<void> | undefined;
-  private resolveClose: (() => void) | undefined;
-  private closeTimer: TimerHandle | undefined;
 
   /** Checks the options (throws at once naming a bad field); makes no socket until {@link connect}. */
   constructor(loop: EventLoop, options: UdpClientOptions) {
@@ -57,7 +51,15 @@ export class UdpClient extends ConnectionAttributes implements NetConnection, Lo
     this.loop = loop;
     this.options = resolveUdpOptions(options, "client");
     this.router = this.options.router;
-    this.core = new EndpointCore(this.options, this.options.logger ?? loop.logger);
+    this.core = new EndpointCore(this.options, this.options.logger ?? loop.logger, this);
+    const r = resolveUdpRequestOptions(options);
+    this.requests = new UdpRequests(r.maxPendingRequests, r.requestTimeoutMs);
+    this.life = new SocketLifecycle(loop, this, "udp client", this.options.closeTimeoutMs, () => this.clearAttrs());
+  }
+
+  /** `request()` calls waiting for their reply now. */
+  get pendingRequests(): number {
+    return this.requests.pending;
   }
 
   /** The server's address: the resolved IP once connected, the `host` option before. */
@@ -71,12 +73,12 @@ export class UdpClient extends ConnectionAttributes implements NetConnection, Lo
 
   /** True once connected and until closed. */
   get connected(): boolean {
-    return this.state === "connected";
+    return this.life.state === "open";
   }
 
   /** True from the first `close()` on (also while closing). Sends are then refused. */
   get closed(): boolean {
-    return this.state === "closing" || this.state === "closed";
+    return this.life.closed;
   }
 
   /** Largest body accepted both ways, bytes. */
@@ -107,27 +109,18 @@ export class UdpClient extends ConnectionAttributes implements NetConnection, Lo
    * @throws LoopStoppedError when the loop has stopped.
    */
   connect(): Promise<AddressInfo> {
-    if (this.connectPromise !== undefined) return this.connectPromise;
-    if (this.closed) {
-      this.connectPromise = Promise.reject(new UdpClosedError("udp client"));
-      return this.connectPromise;
-    }
-    this.loop.own(this);
-    this.state = "connecting";
-    this.connectPromise = new Promise<AddressInfo>((resolve, reject) => {
-      this.connectSettle = { resolve, reject };
+    return this.life.open(() => {
+      const o = this.options;
+      const socket = createSocket({
+        type: o.type,
+        ...(o.recvBufferSize !== undefined && { recvBufferSize: o.recvBufferSize }),
+        ...(o.sendBufferSize !== undefined && { sendBufferSize: o.sendBufferSize }),
+      });
+      socket.on("error", this.onSocketError);
+      socket.on("message", this.onMessage);
+      socket.connect(o.port, o.host, this.onConnected);
+      return socket;
     });
-    const o = this.options;
-    const socket = createSocket({
-      type: o.type,
-      ...(o.recvBufferSize !== undefined && { recvBufferSize: o.recvBufferSize }),
-      ...(o.sendBufferSize !== undefined && { sendBufferSize: o.sendBufferSize }),
-    });
-    this.socket = socket;
-    socket.on("error", this.onSocketError);
-    socket.on("message", this.onMessage);
-    socket.connect(o.port, o.host, this.onConnected);
-    return this.connectPromise;
   }
 
   /**
@@ -141,8 +134,8 @@ export class UdpClient extends ConnectionAttributes implements NetConnection, Lo
    * Allowed inside handlers and hooks.
    */
   sendMessage(data: MessageBody, msgid: number): boolean {
-    const socket = this.socket;
-    if (this.state !== "connected" || socket === undefined) {
+    const socket = this.life.socket;
+    if (this.life.state !== "open" || socket === undefined) {
       throw this.core.refuse(
         this.closed
           ? new SendError("LARS_CONN_CLOSED", `udp client ${this.id} is closed`)
@@ -150,9 +143,36 @@ export class UdpClient extends ConnectionAttributes implements NetConnection, Lo
       );
     }
     const frame = this.core.encode(data, msgid, socket.getSendQueueSize());
-    this.pendingSends++;
+    this.life.sending();
     socket.send(frame, this.onSent);
     return this.core.afterSend(socket.getSendQueueSize());
+  }
+
+  /**
+   * Send one frame and resolve with the body of the first reply on
+   * `replyMsgid` (default: `msgid`) that belongs to it — a copy, yours to
+   * keep. The reply is consumed: it does not reach the router.
+   *
+   * UDP may drop and reorder datagrams, so replies are never matched by
+   * position. Without keys, one request at a time may wait per reply msgid
+   * (a second is refused with `LARS_REQUEST_BUSY`); give `requestKey` and
+   * `replyKey` (e.g. the `seq` of a Lars GetHost message) to run many at once,
+   * each matched exactly. A frame on the reply msgid that matches no request
+   * goes to the router as usual (server pushes keep working).
+   *
+   * Rejects with {@link UdpRequestError} (`LARS_REQUEST_TIMEOUT` after
+   * `timeoutMs`, `LARS_REQUEST_ABORTED` when `signal` fires,
+   * `LARS_REQUEST_BUSY`, `LARS_CONN_CLOSED` when the client closes first),
+   * {@link UdpRequestQueueFullError} (`LARS_REQUEST_QUEUE_FULL`: past
+   * `maxPendingRequests`; nothing is sent), or what `sendMessage` throws
+   * (e.g. `LARS_NOT_CONNECTED`, `LARS_FRAME_TOO_LONG`; nothing is sent).
+   * @throws InvalidArgumentError (`LARS_INVALID_ARGUMENT`) for bad options.
+   */
+  request(data: MessageBody, msgid: number, options: UdpRequestOptions = {}): Promise<Buffer> {
+    const body = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    return this.requests.add(msgid, body, options, () => {
+      this.sendMessage(body, msgid);
+    });
   }
 
   /**
@@ -167,93 +187,52 @@ export class UdpClient extends ConnectionAttributes implements NetConnection, Lo
   // The promise never rejects, so callers through NetConnection's `close(): void` lose nothing by ignoring it.
   // eslint-disable-next-line @typescript-eslint/no-misused-promises
   close(deadlineMs?: number): Promise<void> {
-    if (this.closePromise !== undefined) return this.closePromise;
-    const previous = this.state;
-    this.state = "closing";
-    this.closePromise = new Promise<void>((resolve) => {
-      this.resolveClose = resolve;
-    });
-    if (previous === "idle") {
-      this.finish();
-    } else if (previous === "connecting") {
-      this.settleConnect(new UdpClosedError("udp client"));
-      this.closeSocket();
-    } else {
-      const wait = deadlineMs ?? this.options.closeTimeoutMs;
-      if (this.pendingSends === 0 || !(wait > 0) || this.loop.stopped) this.closeSocket();
-      else this.closeTimer = this.loop.runAfter(wait, this.closeSocket);
-    }
-    return this.closePromise;
+    const closing = this.life.close(deadlineMs);
+    this.requests.failAll((msgid, replyMsgid) => new UdpRequestError("LARS_CONN_CLOSED", msgid, replyMsgid, "the client closed"));
+    return closing;
   }
 
   /** Counters and the current send queue. Cheap; allowed at any time, also after close. */
   stats(): UdpStats {
-    return this.core.stats(this.socketOpen && this.socket !== undefined ? this.socket.getSendQueueSize() : 0);
+    return this.core.stats(this.life.queuedBytes());
   }
 
   private readonly onConnected = (err?: Error): void => {
-    const socket = this.socket;
-    if (this.state !== "connecting" || socket === undefined) return;
+    const socket = this.life.socket;
+    if (this.life.state !== "opening" || socket === undefined) return;
     if (err) {
-      this.settleConnect(new UdpSocketError("connect", err));
-      void this.close();
+      this.life.openFailed(new UdpSocketError("connect", err));
       return;
     }
-    this.state = "connected";
-    this.socketOpen = true;
     this.local = socket.address();
     this.remote = socket.remoteAddress();
-    this.connectSettle?.resolve(this.local);
-    this.connectSettle = undefined;
+    this.life.opened(this.local);
   };
 
   private readonly onMessage = (datagram: Buffer, rinfo: RemoteInfo): void => {
-    if (this.state !== "connected") {
+    if (this.life.state !== "open") {
       this.core.ignore(datagram);
       return;
     }
     if (!this.core.accept(datagram, rinfo.address, rinfo.port)) return;
+    const msgid = datagramMsgid(datagram);
+    if (this.requests.awaits(msgid) && this.requests.reply(msgid, datagram.subarray(HEADER_LENGTH))) {
+      this.core.delivered();
+      return;
+    }
     this.core.dispatch(datagram, this);
   };
 
   private readonly onSent = (err: Error | null): void => {
-    this.pendingSends--;
-    this.core.sent(err, this.socketOpen && this.socket !== undefined ? this.socket.getSendQueueSize() : 0);
-    if (this.state === "closing" && this.pendingSends === 0) this.closeSocket();
+    this.core.sent(err, this.life.queuedBytes());
+    this.life.sent();
   };
 
   private readonly onSocketError = (err: Error): void => {
-    if (this.state === "connecting") {
-      this.settleConnect(new UdpSocketError("connect", err));
-      void this.close();
+    if (this.life.state === "opening") {
+      this.life.openFailed(new UdpSocketError("connect", err));
       return;
     }
     this.core.socketError(err);
-  };
-
-  private settleConnect(err: Error): void {
-    this.connectSettle?.reject(err);
-    this.connectSettle = undefined;
-  }
-
-  private readonly closeSocket = (): void => {
-    if (this.socketClosing) return;
-    this.socketClosing = true;
-    this.closeTimer?.cancel();
-    this.socketOpen = false;
-    const socket = this.socket;
-    if (socket === undefined) {
-      this.finish();
-      return;
-    }
-    socket.close(this.finish);
-  };
-
-  private readonly finish = (): void => {
-    if (this.state === "closed") return;
-    this.state = "closed";
-    this.clearAttrs();
-    this.loop.disown(this);
-    this.resolveClose?.();
   };
 }

@@ -1,18 +1,17 @@
 import { createSocket } from "node:dgram";
-import type { RemoteInfo, Socket } from "node:dgram";
+import type { RemoteInfo } from "node:dgram";
 import type { AddressInfo } from "node:net";
 import { SendError } from "@lars/codec";
 import type { MessageBody, MessageRouter, NetConnection, RouteHandler } from "@lars/codec";
-import type { EventLoop, LoopResource, TimerHandle } from "@lars/event-loop";
+import type { EventLoop, LoopResource } from "@lars/event-loop";
 import { EndpointCore } from "./endpoint-core.js";
 import type { UdpStats } from "./endpoint-core.js";
-import { UdpClosedError, UdpSocketError } from "./errors.js";
+import { bindError } from "./errors.js";
 import { resolveUdpOptions } from "./options.js";
 import type { ResolvedUdpOptions, UdpServerOptions } from "./options.js";
+import { SocketLifecycle } from "./socket-lifecycle.js";
 import { UdpPeer } from "./udp-peer.js";
 import type { UdpPeerOwner } from "./udp-peer.js";
-
-type ServerState = "idle" | "binding" | "bound" | "closing" | "closed";
 
 /**
  * A Lars UDP server (C++ `udp_server`): one bound datagram socket, one frame
@@ -38,19 +37,8 @@ export class UdpServer implements LoopResource, UdpPeerOwner {
   readonly router: MessageRouter<NetConnection>;
   private readonly options: ResolvedUdpOptions;
   private readonly core: EndpointCore;
-  private state: ServerState = "idle";
-  private socket: Socket | undefined;
-  /** True while the socket handle is usable (bound and not closing). */
-  private socketOpen = false;
-  private socketClosing = false;
-  /** Datagrams handed to the socket whose send callback has not run yet. */
-  private pendingSends = 0;
+  private readonly life: SocketLifecycle;
   private bound: AddressInfo | undefined;
-  private bindPromise: Promise<AddressInfo> | undefined;
-  private bindSettle: { resolve: (a: AddressInfo) => void; reject: (e: Error) => void } | undefined;
-  private closePromise: Promise<void> | undefined;
-  private resolveClose: (() => void) | undefined;
-  private closeTimer: TimerHandle | undefined;
 
   /**
    * Checks the options (throws at once naming a bad field); makes no socket
@@ -61,16 +49,17 @@ export class UdpServer implements LoopResource, UdpPeerOwner {
     this.options = resolveUdpOptions(options, "server");
     this.router = this.options.router;
     this.core = new EndpointCore(this.options, this.options.logger ?? loop.logger);
+    this.life = new SocketLifecycle(loop, this, "udp server", this.options.closeTimeoutMs, () => {});
   }
 
   /** True from the first `close()` on (also while closing). Sends are then refused. */
   get closed(): boolean {
-    return this.state === "closing" || this.state === "closed";
+    return this.life.closed;
   }
 
   /** True while bound and serving. */
   get listening(): boolean {
-    return this.state === "bound";
+    return this.life.state === "open";
   }
 
   /** Largest body accepted both ways, bytes. */
@@ -96,34 +85,26 @@ export class UdpServer implements LoopResource, UdpPeerOwner {
   /**
    * Bind the socket to `host:port` and start serving. Resolves with the bound
    * address (port 0 → the port chosen by the OS). Idempotent: every call
-   * returns the same promise. Rejects with {@link UdpSocketError}
-   * (`LARS_UDP_BIND_FAILED`, e.g. `EADDRINUSE`; the server is then closed)
+   * returns the same promise. Rejects with {@link AddressInUseError}
+   * (`LARS_ADDRESS_IN_USE`: the port is taken), another {@link UdpSocketError}
+   * (`LARS_UDP_BIND_FAILED`; in both cases the server is then closed)
    * or {@link UdpClosedError} (`LARS_UDP_CLOSED`) when closed first.
    * @throws LoopStoppedError when the loop has stopped.
    */
   bind(): Promise<AddressInfo> {
-    if (this.bindPromise !== undefined) return this.bindPromise;
-    if (this.closed) {
-      this.bindPromise = Promise.reject(new UdpClosedError("udp server"));
-      return this.bindPromise;
-    }
-    this.loop.own(this);
-    this.state = "binding";
-    this.bindPromise = new Promise<AddressInfo>((resolve, reject) => {
-      this.bindSettle = { resolve, reject };
+    return this.life.open(() => {
+      const o = this.options;
+      const socket = createSocket({
+        type: o.type,
+        reuseAddr: o.reuseAddr,
+        ...(o.recvBufferSize !== undefined && { recvBufferSize: o.recvBufferSize }),
+        ...(o.sendBufferSize !== undefined && { sendBufferSize: o.sendBufferSize }),
+      });
+      socket.on("error", this.onSocketError);
+      socket.on("message", this.onMessage);
+      socket.bind({ port: o.port, address: o.host }, this.onListening);
+      return socket;
     });
-    const o = this.options;
-    const socket = createSocket({
-      type: o.type,
-      reuseAddr: o.reuseAddr,
-      ...(o.recvBufferSize !== undefined && { recvBufferSize: o.recvBufferSize }),
-      ...(o.sendBufferSize !== undefined && { sendBufferSize: o.sendBufferSize }),
-    });
-    this.socket = socket;
-    socket.on("error", this.onSocketError);
-    socket.on("message", this.onMessage);
-    socket.bind({ port: o.port, address: o.host }, this.onListening);
-    return this.bindPromise;
   }
 
   /** Same as {@link bind}. */
@@ -143,8 +124,8 @@ export class UdpServer implements LoopResource, UdpPeerOwner {
    * goes to `onError` (`LARS_UDP_SEND_FAILED`). Allowed inside handlers and hooks.
    */
   sendTo(data: MessageBody, msgid: number, address: string, port: number): boolean {
-    const socket = this.socket;
-    if (this.state !== "bound" || socket === undefined) {
+    const socket = this.life.socket;
+    if (this.life.state !== "open" || socket === undefined) {
       throw this.core.refuse(
         this.closed
           ? new SendError("LARS_CONN_CLOSED", "udp server is closed")
@@ -152,7 +133,7 @@ export class UdpServer implements LoopResource, UdpPeerOwner {
       );
     }
     const frame = this.core.encode(data, msgid, socket.getSendQueueSize());
-    this.pendingSends++;
+    this.life.sending();
     socket.send(frame, port, address, this.onSent);
     return this.core.afterSend(socket.getSendQueueSize());
   }
@@ -166,42 +147,23 @@ export class UdpServer implements LoopResource, UdpPeerOwner {
    * progress rejects with `LARS_UDP_CLOSED`. Allowed inside handlers and hooks.
    */
   close(deadlineMs?: number): Promise<void> {
-    if (this.closePromise !== undefined) return this.closePromise;
-    const previous = this.state;
-    this.state = "closing";
-    this.closePromise = new Promise<void>((resolve) => {
-      this.resolveClose = resolve;
-    });
-    if (previous === "idle") {
-      this.finish();
-    } else if (previous === "binding") {
-      this.settleBind(new UdpClosedError("udp server"));
-      this.closeSocket();
-    } else {
-      const wait = deadlineMs ?? this.options.closeTimeoutMs;
-      if (this.pendingSends === 0 || !(wait > 0) || this.loop.stopped) this.closeSocket();
-      else this.closeTimer = this.loop.runAfter(wait, this.closeSocket);
-    }
-    return this.closePromise;
+    return this.life.close(deadlineMs);
   }
 
   /** Counters and the current send queue. Cheap; allowed at any time, also after close. */
   stats(): UdpStats {
-    return this.core.stats(this.socketOpen && this.socket !== undefined ? this.socket.getSendQueueSize() : 0);
+    return this.core.stats(this.life.queuedBytes());
   }
 
   private readonly onListening = (): void => {
-    const socket = this.socket;
-    if (this.state !== "binding" || socket === undefined) return;
-    this.state = "bound";
-    this.socketOpen = true;
+    const socket = this.life.socket;
+    if (this.life.state !== "opening" || socket === undefined) return;
     this.bound = socket.address();
-    this.bindSettle?.resolve(this.bound);
-    this.bindSettle = undefined;
+    this.life.opened(this.bound);
   };
 
   private readonly onMessage = (datagram: Buffer, rinfo: RemoteInfo): void => {
-    if (this.state !== "bound") {
+    if (this.life.state !== "open") {
       this.core.ignore(datagram);
       return;
     }
@@ -210,42 +172,15 @@ export class UdpServer implements LoopResource, UdpPeerOwner {
   };
 
   private readonly onSent = (err: Error | null): void => {
-    this.pendingSends--;
-    this.core.sent(err, this.socketOpen && this.socket !== undefined ? this.socket.getSendQueueSize() : 0);
-    if (this.state === "closing" && this.pendingSends === 0) this.closeSocket();
+    this.core.sent(err, this.life.queuedBytes());
+    this.life.sent();
   };
 
   private readonly onSocketError = (err: Error): void => {
-    if (this.state === "binding") {
-      this.settleBind(new UdpSocketError("bind", err));
-      void this.close();
+    if (this.life.state === "opening") {
+      this.life.openFailed(bindError(this.options.host, this.options.port, err));
       return;
     }
     this.core.socketError(err);
-  };
-
-  private settleBind(err: Error): void {
-    this.bindSettle?.reject(err);
-    this.bindSettle = undefined;
-  }
-
-  private readonly closeSocket = (): void => {
-    if (this.socketClosing) return;
-    this.socketClosing = true;
-    this.closeTimer?.cancel();
-    this.socketOpen = false;
-    const socket = this.socket;
-    if (socket === undefined) {
-      this.finish();
-      return;
-    }
-    socket.close(this.finish);
-  };
-
-  private readonly finish = (): void => {
-    if (this.state === "closed") return;
-    this.state = "closed";
-    this.loop.disown(this);
-    this.resolveClose?.();
   };
 }

@@ -55,7 +55,7 @@ export function recordInto(target: UdpServer | UdpClient, msgids: number[]): Que
   return q;
 }
 
-/** The golden vectors shared with the C++ side and every package. */
+/** The golden vectors shared with the C++ side and every package (vendored at `wire/vectors.json`). */
 export interface Vectors {
   header_length: number;
   default_max_body: number;
@@ -66,7 +66,7 @@ export interface Vectors {
 }
 
 export function loadVectors(): Vectors {
-  return JSON.parse(readFileSync(new URL("../../../../shared/wire/vectors.json", import.meta.url), "utf8")) as Vectors;
+  return JSON.parse(readFileSync(new URL("../../../wire/vectors.json", import.meta.url), "utf8")) as Vectors;
 }
 
 /** A frame built by hand (any header, any body), for hostile datagrams. */

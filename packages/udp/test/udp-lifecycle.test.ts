@@ -3,9 +3,9 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { EventLoop } from "@lars/event-loop";
 import { SendError } from "@lars/codec";
-import type { LarsError } from "@lars/iobuf";
+import { LarsError } from "@lars/iobuf";
 import type { UdpPeer } from "../src/index.js";
-import { UdpClient, UdpClosedError, UdpServer, UdpSocketError } from "../src/index.js";
+import { AddressInUseError, UdpClient, UdpClosedError, UdpServer, UdpSocketError } from "../src/index.js";
 import { Queue, recordInto, startPair } from "./helpers.js";
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -123,15 +123,19 @@ describe("UdpServer and UdpClient lifecycle", () => {
     expect(sendError(() => unbound.sendTo("x", 1, "127.0.0.1", port))).toBe("LARS_NOT_CONNECTED");
   });
 
-  it("rejects bind() with LARS_UDP_BIND_FAILED when the port is taken, and releases the server", async () => {
+  it("rejects bind() with AddressInUseError LARS_ADDRESS_IN_USE when the port is taken, and releases the server", async () => {
     const loop = newLoop();
     const first = new UdpServer(loop, { host: "127.0.0.1", port: 0 });
     const { port } = await first.bind();
     const second = new UdpServer(loop, { host: "127.0.0.1", port });
-    const err = (await second.bind().catch((e: unknown) => e)) as UdpSocketError;
+    const err = (await second.bind().catch((e: unknown) => e)) as AddressInUseError;
+    expect(err).toBeInstanceOf(AddressInUseError);
     expect(err).toBeInstanceOf(UdpSocketError);
-    expect(err.code).toBe("LARS_UDP_BIND_FAILED");
+    expect(err).toBeInstanceOf(LarsError);
+    expect(err.code).toBe("LARS_ADDRESS_IN_USE");
     expect(err.errno).toBe("EADDRINUSE");
+    expect(err).toMatchObject({ host: "127.0.0.1", port, operation: "bind" });
+    expect((err.cause as NodeJS.ErrnoException).code).toBe("EADDRINUSE");
     await second.close();
     expect(second.closed).toBe(true);
     expect(loop.stats().ownedResources).toBe(1);

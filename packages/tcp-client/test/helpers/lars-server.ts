@@ -33,17 +33,17 @@ export class LarsServer extends EventEmitter {
       ...(tls !== undefined ? { tls } : {}),
       onConnStart: (conn) => {
         this.starts.push(conn);
-        options.onConnStart?.(conn);
+        void options.onConnStart?.(conn);
         this.emit("change");
       },
       onConnClose: (conn, reason, error) => {
         this.closes.push({ conn, reason, error });
-        options.onConnClose?.(conn, reason, error);
+        void options.onConnClose?.(conn, reason, error);
         this.emit("change");
       },
       onError: (err, conn) => {
         this.errors.push({ err, conn });
-        options.onError?.(err, conn);
+        void options.onError?.(err, conn);
         this.emit("change");
       },
     });

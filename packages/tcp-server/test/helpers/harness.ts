@@ -125,27 +125,27 @@ export async function startServer(options: TcpServerOptions = {}, setup?: (serve
     pool,
     onConnStart: (conn) => {
       starts.push(conn);
-      options.onConnStart?.(conn);
+      return options.onConnStart?.(conn);
     },
     onConnClose: (conn, reason, error) => {
       closes.push({ conn, reason, error });
-      options.onConnClose?.(conn, reason, error);
+      return options.onConnClose?.(conn, reason, error);
     },
     onError: (err, conn) => {
       errors.push({ err, conn });
-      options.onError?.(err, conn);
+      return options.onError?.(err, conn);
     },
     onConnRefused: (info) => {
       refused.push(info);
-      options.onConnRefused?.(info);
+      return options.onConnRefused?.(info);
     },
     onBackpressure: (conn) => {
       backpressure.push(conn);
-      options.onBackpressure?.(conn);
+      return options.onBackpressure?.(conn);
     },
     onDrain: (conn) => {
       drains.push(conn);
-      options.onDrain?.(conn);
+      return options.onDrain?.(conn);
     },
   });
   setup?.(server);

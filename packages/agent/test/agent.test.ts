@@ -1,0 +1,144 @@
+import { afterEach, describe, expect, it } from "vitest";
+import * as dgram from "node:dgram";
+import { once } from "node:events";
+import { EventLoop } from "@lars/event-loop";
+import { TcpServer } from "@lars/tcp-server";
+import {
+  MsgId,
+  RetCode,
+  getHostRequestCodec,
+  getHostResponseCodec,
+  getRouteRequestCodec,
+  getRouteResponseCodec,
+  ipToInt32,
+  reportRequestCodec,
+  reportStatusRequestCodec,
+} from "@lars/proto";
+import type { GetRouteRequest, HostInfo, ReportStatusRequest } from "@lars/proto";
+import { LarsAgent, agentPortIndex } from "../src/index.js";
+
+const HOST_A: HostInfo = { ip: ipToInt32("10.0.0.1"), port: 9000 };
+
+function frame(msgid: number, body: Uint8Array): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeInt32LE(msgid, 0);
+  head.writeInt32LE(body.length, 4);
+  return Buffer.concat([head, body]);
+}
+
+/** A waiter list: resolves the first waiter whose predicate matches a pushed item. */
+class Inbox<T> {
+  readonly items: T[] = [];
+  private waiters: { pred: (t: T) => boolean; resolve: (t: T) => void }[] = [];
+  push(t: T): void {
+    this.items.push(t);
+    this.waiters = this.waiters.filter((w) => (w.pred(t) ? (w.resolve(t), false) : true));
+  }
+  next(pred: (t: T) => boolean = () => true): Promise<T> {
+    const found = this.items.find(pred);
+    if (found !== undefined) return Promise.resolve(found);
+    return new Promise((resolve) => this.waiters.push({ pred, resolve }));
+  }
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function fakeDns(routes: Map<string, HostInfo[]>, port = 0): Promise<{ port: number; pulls: Inbox<GetRouteRequest>; server: TcpServer; loop: EventLoop }> {
+  const loop = new EventLoop();
+  const pulls = new Inbox<GetRouteRequest>();
+  const server = new TcpServer(loop, { host: "127.0.0.1", port });
+  server.addMsgRouter(MsgId.GetRouteRequest, (body, _m, conn) => {
+    const req = getRouteRequestCodec.decode(body);
+    pulls.push(req);
+    const host = routes.get(`${req.modid}:${req.cmdid}`) ?? [];
+    conn.sendMessage(getRouteResponseCodec.encode({ modid: req.modid, cmdid: req.cmdid, host }), MsgId.GetRouteResponse);
+  });
+  const addr = await server.listen();
+  cleanups.push(() => loop.stop());
+  return { port: addr.port, pulls, server, loop };
+}
+
+async function fakeReporter(): Promise<{ port: number; reports: Inbox<ReportStatusRequest> }> {
+  const loop = new EventLoop();
+  const reports = new Inbox<ReportStatusRequest>();
+  const server = new TcpServer(loop, { host: "127.0.0.1", port: 0 });
+  server.addMsgRouter(MsgId.ReportStatusRequest, (body) => reports.push(reportStatusRequestCodec.decode(body)));
+  const addr = await server.listen();
+  cleanups.push(() => loop.stop());
+  return { port: addr.port, reports };
+}
+
+async function udpCaller(): Promise<{ send(port: number, msgid: number, body: Uint8Array): void; inbox: Inbox<{ msgid: number; body: Buffer }> }> {
+  const sock = dgram.createSocket("udp4");
+  const inbox = new Inbox<{ msgid: number; body: Buffer }>();
+  sock.on("message", (msg) => inbox.push({ msgid: msg.readInt32LE(0), body: msg.subarray(8) }));
+  sock.bind(0, "127.0.0.1");
+  await once(sock, "listening");
+  cleanups.push(() => new Promise((r) => sock.close(() => r())));
+  return { send: (port, msgid, body) => sock.send(frame(msgid, body), port, "127.0.0.1"), inbox };
+}
+
+async function startAgent(dnsPort: number, reporterPort: number): Promise<{ agent: LarsAgent; ports: number[] }> {
+  const agent = new LarsAgent({
+    port: 0,
+    dns: { host: "127.0.0.1", port: dnsPort },
+    reporter: { host: "127.0.0.1", port: reporterPort },
+    reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
+  });
+  const addrs = await agent.start();
+  cleanups.push(() => agent.stop());
+  return { agent, ports: addrs.map((a) => a.port) };
+}
+
+describe("LarsAgent over UDP with a fake DNS and reporter", () => {
+  it("GetHost: NOEXIST + pull for an unknown route, then the host; reports reach the reporter; GetRoute", async () => {
+    const dns = await fakeDns(new Map([["1:2", [HOST_A]]]));
+    const rep = await fakeReporter();
+    const { ports } = await startAgent(dns.port, rep.port);
+    const caller = await udpCaller();
+    const port = ports[agentPortIndex(1, 2, 3)] as number;
+    let seq = 0;
+    const getHost = async () => {
+      const s = ++seq;
+      caller.send(port, MsgId.GetHostRequest, getHostRequestCodec.encode({ seq: s, modid: 1, cmdid: 2 }));
+      const got = await caller.inbox.next((m) => m.msgid === MsgId.GetHostResponse && getHostResponseCodec.decode(m.body).seq === s);
+      return getHostResponseCodec.decode(got.body);
+    };
+    const first = await getHost();
+    expect(first).toMatchObject({ seq: 1, modid: 1, cmdid: 2, retcode: RetCode.NOEXIST });
+    expect(await dns.pulls.next()).toEqual({ modid: 1, cmdid: 2 });
+    let r = await getHost();
+    for (let i = 0; i < 200 && r.retcode !== RetCode.SUCC; i++) r = await getHost();
+    expect(r.retcode).toBe(RetCode.SUCC);
+    expect(r.host).toEqual(HOST_A);
+
+    caller.send(port, MsgId.ReportRequest, reportRequestCodec.encode({ modid: 1, cmdid: 2, host: HOST_A, retcode: 1 }));
+    const status = await rep.reports.next();
+    expect(status).toMatchObject({ modid: 1, cmdid: 2, caller: ipToInt32("127.0.0.1") });
+    expect(status.results).toEqual([{ ip: HOST_A.ip, port: HOST_A.port, succ: 0, err: 1, overload: false }]);
+
+    caller.send(port, MsgId.ApiGetRouteRequest, getRouteRequestCodec.encode({ modid: 1, cmdid: 2 }));
+    const route = await caller.inbox.next((m) => m.msgid === MsgId.ApiGetRouteResponse);
+    expect(getRouteResponseCodec.decode(route.body)).toEqual({ modid: 1, cmdid: 2, host: [HOST_A] });
+  });
+
+  it("a pull sent while DNS is down is sent again once DNS comes up", async () => {
+    const rep = await fakeReporter();
+    // find a free port for DNS, then close it so the agent starts disconnected
+    const probe = await fakeDns(new Map());
+    const dnsPort = probe.port;
+    await probe.loop.stop();
+    const { agent, ports } = await startAgent(dnsPort, rep.port);
+    const caller = await udpCaller();
+    const port = ports[agentPortIndex(5, -7, 3)] as number;
+    caller.send(port, MsgId.GetHostRequest, getHostRequestCodec.encode({ seq: 9, modid: 5, cmdid: -7 }));
+    const got = await caller.inbox.next((m) => m.msgid === MsgId.GetHostResponse);
+    expect(getHostResponseCodec.decode(got.body)).toMatchObject({ seq: 9, retcode: RetCode.NOEXIST });
+    expect(agent.balancers[agentPortIndex(5, -7, 3)]?.route(5, -7)?.state).toBe("PULLING");
+    const dns = await fakeDns(new Map([["5:-7", [HOST_A]]]), dnsPort);
+    expect(await dns.pulls.next((p) => p.modid === 5)).toEqual({ modid: 5, cmdid: -7 });
+  });
+});

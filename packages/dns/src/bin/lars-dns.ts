@@ -1,2 +1,0 @@
-// lars-dns: to be written.
-export {};

@@ -1,2 +1,0 @@
-// lars-route: to be written.
-export {};

@@ -1,2 +1,0 @@
-// lars-reporter: to be written.
-export {};

@@ -1,2 +1,0 @@
-/** @packageDocumentation The Lars report service: call results stored in batches, memory bounded. */
-export const PACKAGE_NAME = "@lars/reporter";

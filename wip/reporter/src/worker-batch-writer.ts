@@ -1,0 +1,81 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Piscina } from "piscina";
+import { DEFAULT_STORE_MODULE } from "./open-store.js";
+import type { ReporterStoreOptions } from "./types.js";
+import type { BatchWriter } from "./batch-writer.js";
+import type { CallHistoryRow, CallStatusRow } from "./types.js";
+import type { WorkerTask } from "./worker-task.js";
+
+/** Options of a {@link WorkerBatchWriter}. */
+export interface WorkerBatchWriterOptions {
+  /** The store the worker opens (its own connection / file handle). */
+  readonly store: ReporterStoreOptions;
+  /**
+   * Worker threads (Lars `db_thread_cnt`). Default 1, which suits SQLite (one
+   * writer at a time); the flusher writes one batch at a time anyway.
+   */
+  readonly threads?: number;
+  /** The module whose `openStore` the worker uses; default `@lars/store`. */
+  readonly storeModule?: string;
+  /** The built worker script; default `store-worker.js` beside this package's build. */
+  readonly workerFile?: string;
+}
+
+/** Where the built worker script is: beside the bundle (or one folder up from `dist/bin`), or in `dist/` when run from the sources (tests). */
+export function defaultWorkerFile(): string {
+  const candidates = ["./store-worker.js", "../store-worker.js", "../dist/store-worker.js"].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+  return candidates.find((f) => existsSync(f)) ?? candidates[0]!;
+}
+
+/**
+ * A {@link BatchWriter} that writes from a worker thread (a piscina pool)
+ * which opens its own store from `ReporterStoreOptions`: SQLite's synchronous driver
+ * then never blocks the reactor thread. Rows cross the thread boundary by
+ * structured clone, one message per batch.
+ */
+export class WorkerBatchWriter implements BatchWriter {
+  readonly #pool: Piscina<WorkerTask, void>;
+  readonly #store: ReporterStoreOptions;
+  readonly #module: string;
+  #closed: Promise<void> | undefined;
+
+  constructor(options: WorkerBatchWriterOptions) {
+    const threads = options.threads ?? 1;
+    this.#store = options.store;
+    this.#module = options.storeModule ?? DEFAULT_STORE_MODULE;
+    this.#pool = new Piscina<WorkerTask, void>({
+      filename: options.workerFile ?? defaultWorkerFile(),
+      minThreads: threads,
+      maxThreads: threads,
+      idleTimeout: Infinity,
+      concurrentTasksPerWorker: 1,
+    });
+  }
+
+  open(): Promise<void> {
+    return this.#pool.run({ op: "open", options: this.#store, module: this.#module });
+  }
+
+  write(rows: CallStatusRow[]): Promise<void> {
+    return this.#pool.run({ op: "write", options: this.#store, module: this.#module, rows });
+  }
+
+  writeHistory(rows: CallHistoryRow[]): Promise<void> {
+    return this.#pool.run({ op: "history", options: this.#store, module: this.#module, rows });
+  }
+
+  pruneHistory(olderThan: number): Promise<void> {
+    return this.#pool.run({ op: "prune", options: this.#store, module: this.#module, olderThan });
+  }
+
+  /** Closes the worker's store and the pool. Idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      const threads = this.#pool.threads.length;
+      await Promise.all(Array.from({ length: Math.max(1, threads) }, () => this.#pool.run({ op: "close" }).catch(() => undefined)));
+      await this.#pool.destroy();
+    })();
+    return this.#closed;
+  }
+}
