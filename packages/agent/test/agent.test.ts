@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import * as dgram from "node:dgram";
+import { createSocket } from "node:dgram";
 import { once } from "node:events";
 import { EventLoop } from "@lars/event-loop";
 import { TcpServer } from "@lars/tcp-server";
@@ -72,9 +72,9 @@ async function fakeReporter(): Promise<{ port: number; reports: Inbox<ReportStat
 }
 
 async function udpCaller(): Promise<{ send(port: number, msgid: number, body: Uint8Array): void; inbox: Inbox<{ msgid: number; body: Buffer }> }> {
-  const sock = dgram.createSocket("udp4");
+  const sock = createSocket("udp4");
   const inbox = new Inbox<{ msgid: number; body: Buffer }>();
-  sock.on("message", (msg) => inbox.push({ msgid: msg.readInt32LE(0), body: msg.subarray(8) }));
+  sock.on("message", (msg: Buffer) => inbox.push({ msgid: msg.readInt32LE(0), body: msg.subarray(8) }));
   sock.bind(0, "127.0.0.1");
   await once(sock, "listening");
   cleanups.push(() => new Promise((r) => sock.close(() => r())));
