@@ -16,3 +16,5 @@ export type { RunBinOptions } from "./run-bin.js";
 export { registerStatsGauges, registerProcessMetrics } from "./reactor-metrics.js";
 export type { NumericStats } from "./reactor-metrics.js";
 export { Registry } from "prom-client";
+export { startServiceEndpoint, flattenStats } from "./service-endpoint.js";
+export type { ServiceEndpointOptions } from "./service-endpoint.js";

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { EventLoop } from "@lars/event-loop";
 import { MsgId, ipToInt32, reportStatusRequestCodec } from "@lars/proto";
 import { TcpClient } from "@lars/tcp-client";
-import { openStore, realStore, storeModule } from "./store-helpers.js";
+import { openStore, storeModule } from "./store-helpers.js";
 
 const BIN = fileURLToPath(new URL("../bin/lars-reporter.mjs", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "lars-reporter-bin-"));
@@ -42,21 +42,26 @@ describe("lars-reporter", () => {
   });
 });
 
-describe(`lars-reporter serving (${realStore ? "@lars/store" : "bench/mini-store.mjs: @lars/store not built"})`, () => {
+describe("lars-reporter serving", () => {
   it("serves, stores a report, and on SIGTERM writes what is queued and exits 0", async () => {
     const conf = join(dir, "lars_reporter.conf");
-    writeFileSync(conf, ["[reactor]", "ip = 127.0.0.1", "port = 0", "[repoter]", "db_thread_cnt = 1", "flush_interval_ms = 10000", "[store]", "type = sqlite", "path = bin.db"].join("\n"));
+    writeFileSync(conf, ["[reactor]", "ip = 127.0.0.1", "port = 0", "[repoter]", "db_thread_cnt = 1", "flush_interval_ms = 10000", "[store]", "type = sqlite", "path = bin.db", "[metrics]", "port = 0"].join("\n"));
     const child = spawn(process.execPath, [BIN, "--config", conf], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LARS_REPORTER_STORE_MODULE: storeModule } });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-    const line = await new Promise<string>((resolve, reject) => {
+    const [line, metricsLine] = await new Promise<string[]>((resolve, reject) => {
+      const lines: string[] = [];
       const rl = createInterface({ input: child.stdout });
-      rl.once("line", resolve);
+      rl.on("line", (l) => {
+        if (lines.push(l) === 2) resolve(lines);
+      });
       child.once("close", () => reject(new Error(`exited early: ${stderr}`)));
     });
-    const m = /^listening on 127\.0\.0\.1:(\d+)$/.exec(line);
+    const m = /^listening on 127\.0\.0\.1:(\d+)$/.exec(line!);
     expect(m).not.toBeNull();
+    const metricsUrl = /^metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)$/.exec(metricsLine!)?.[1];
+    expect(metricsUrl).toBeDefined();
     const loop = new EventLoop();
     const c = new TcpClient(loop, { host: "127.0.0.1", port: Number(m![1]), reconnect: false });
     await c.ready();
@@ -69,6 +74,9 @@ describe(`lars-reporter serving (${realStore ? "@lars/store" : "bench/mini-store
     c.sendMessage("", 9999);
     await waitForLog(() => stderr, /9999/);
     await loop.stop();
+    expect(await (await fetch(metricsUrl!)).text()).toMatch(/^lars_reporter_reports 1$/m);
+    const status = (await (await fetch(metricsUrl!.replace("/metrics", "/status"))).json()) as { service: string };
+    expect(status.service).toBe("reporter");
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
     expect(stderr).toMatch(/repoter/);

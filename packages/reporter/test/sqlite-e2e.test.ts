@@ -7,7 +7,7 @@ import { MsgId, ipToInt32, reportStatusRequestCodec } from "@lars/proto";
 import { TcpClient } from "@lars/tcp-client";
 import { ReporterServer, createStoreWriter, storeBatchWriter } from "../src/index.js";
 import type { ReporterStoreOptions } from "../src/index.js";
-import { openStore, realStore, storeModule } from "./store-helpers.js";
+import { openStore, storeModule } from "./store-helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "lars-reporter-e2e-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -59,13 +59,13 @@ async function endToEnd(storeOptions: ReporterStoreOptions, modid: number): Prom
   }
 }
 
-describe(`end to end into SQLite (${realStore ? "@lars/store" : "bench/mini-store.mjs: @lars/store not built"})`, () => {
+describe(`end to end into SQLite (@lars/store)`, () => {
   it("reports of three agents land in ServerCallStatus with the right values, written from the worker thread", async () => {
     await endToEnd({ type: "sqlite", path: join(dir, "e2e.db") }, 201);
   });
 });
 
-describe(`a store closed while running (${realStore ? "@lars/store" : "bench/mini-store.mjs"})`, () => {
+describe(`a store closed while running (@lars/store)`, () => {
   it("keeps accepting, keeps the queue bounded, counts the drops", async () => {
     const store = await openStore({ type: "sqlite", path: join(dir, "closed.db") });
     const loop = new EventLoop();
@@ -95,7 +95,7 @@ describe(`a store closed while running (${realStore ? "@lars/store" : "bench/min
   });
 });
 
-describe.skipIf(!realStore || mysqlUrl === undefined)("end to end into MariaDB (skipped without LARS_TEST_MYSQL_URL or a built @lars/store)", () => {
+describe.skipIf(mysqlUrl === undefined)(`end to end into MariaDB${mysqlUrl === undefined ? " (skipped: LARS_TEST_MYSQL_URL is not set)" : ""}`, () => {
   it("reports of three agents land with the right values", async () => {
     await endToEnd({ type: "mysql", url: mysqlUrl! }, 700_000 + Math.floor(Math.random() * 99_999));
   });

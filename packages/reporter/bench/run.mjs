@@ -5,7 +5,7 @@
 // run: one upsert per result. SQLite always; MariaDB/MySQL when
 // LARS_TEST_MYSQL_URL is set (e.g. mysql://root@127.0.0.1:3306/test).
 //
-//   node packages/reporter/bench/reporter-bench.mjs [--seconds 30] [--agents 4] [--hosts 100000]
+//   node packages/reporter/bench/run.mjs [--quick] [--seconds 30] [--agents 4] [--hosts 100000]
 //                                                   [--batch 500] [--no-baseline]
 //
 // Build first: npx turbo run build --filter=@lars/reporter...
@@ -27,11 +27,16 @@ const { values } = parseArgs({
     hosts: { type: "string", default: "100000" },
     batch: { type: "string", default: "500" },
     "no-baseline": { type: "boolean", default: false },
+    quick: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
+if (values.quick) {
+  values.seconds = "5";
+  values.warmup = "1";
+}
 if (values.help) {
-  process.stdout.write("usage: reporter-bench.mjs [--seconds 30] [--warmup 2] [--agents 4] [--hosts 100000] [--batch 500] [--no-baseline]\n");
+  process.stdout.write("usage: run.mjs [--quick (5 s runs)] [--seconds 30] [--warmup 2] [--agents 4] [--hosts 100000] [--batch 500] [--no-baseline]\n");
   process.exit(0);
 }
 const SECONDS = Number(values.seconds);
@@ -143,16 +148,13 @@ async function rowByRow(storeOptions, modid) {
   return { stored, elapsed, rate: stored / elapsed, rssWarm, rssEnd, rssMax: rssEnd, extra: "one upsert (one transaction) per result, in the main thread" };
 }
 
-// @lars/store when built, else the bench's stand-in (same openStore contract, SQLite only)
-const storeReady = await import("@lars/store").then((m) => typeof m.openStore === "function", () => false);
-const STORE_MODULE = storeReady ? "@lars/store" : new URL("./mini-store.mjs", import.meta.url).href;
-const STORE_NAME = storeReady ? "@lars/store" : "bench/mini-store.mjs (@lars/store not built)";
-log(`store: ${STORE_NAME}`);
+const STORE_MODULE = "@lars/store";
+const STORE_NAME = "@lars/store";
 
 const backends = [];
 const dir = mkdtempSync(join(os.tmpdir(), "lars-reporter-bench-"));
 backends.push({ name: "SQLite", options: { type: "sqlite", path: join(dir, "bench.db") } });
-if (process.env.LARS_TEST_MYSQL_URL && storeReady) backends.push({ name: "MariaDB", options: { type: "mysql", url: process.env.LARS_TEST_MYSQL_URL } });
+if (process.env.LARS_TEST_MYSQL_URL) backends.push({ name: "MariaDB", options: { type: "mysql", url: process.env.LARS_TEST_MYSQL_URL } });
 
 const rssStart = process.memoryUsage().rss;
 const rows = [];

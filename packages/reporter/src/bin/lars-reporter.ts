@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { EventLoop } from "@lars/event-loop";
-import { createLogger, emptyServiceConfig, onShutdownSignals, readServiceConfig, runBin, BinUsageError } from "@lars/service";
+import { createRequire } from "node:module";
+import { createLogger, emptyServiceConfig, onShutdownSignals, readServiceConfig, runBin, startServiceEndpoint, BinUsageError } from "@lars/service";
 import { reporterConfigFromFile } from "../reporter-config.js";
 import { ReporterServer } from "../reporter-server.js";
 import { createStoreWriter } from "../store-writer.js";
@@ -15,11 +16,13 @@ Options:
                      db_thread_cnt, queue_cap, batch_size, flush_interval_ms;
                      [store] type = sqlite|mysql, path; [mysql] db_host, db_port,
                      db_user, db_passwd, db_name; [history] enabled, interval,
-                     retention (seconds). Default: 127.0.0.1:7779, SQLite lars.db.
+                     retention (seconds); [metrics] ip, port (9779), enabled.
+                     Default: 127.0.0.1:7779, SQLite lars.db.
   -h, --help         show this help
 
-Prints "listening on HOST:PORT" once it serves; SIGINT/SIGTERM write what is
-queued and exit 0.
+Prints "listening on HOST:PORT" once it serves and "metrics on
+http://HOST:PORT/metrics" (/metrics, /status, /healthz); SIGINT/SIGTERM write
+what is queued and exit 0.
 `;
 
 async function main(): Promise<void> {
@@ -59,8 +62,11 @@ async function main(): Promise<void> {
     logger,
   });
   const address = await reporter.listen();
+  const version = (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
+  const http = await startServiceEndpoint(file.config, { service: "reporter", version, defaultPort: 9779, stats: () => reporter.stats() });
   onShutdownSignals(
     async () => {
+      await http?.close();
       await reporter.close();
       logger.info({ stats: reporter.stats() }, "stopped");
       await loop.stop();
@@ -68,6 +74,7 @@ async function main(): Promise<void> {
     { logger },
   );
   process.stdout.write(`listening on ${address.address}:${address.port}\n`);
+  if (http !== undefined) process.stdout.write(`metrics on http://${http.host}:${http.port}/metrics\n`);
   await loop.run();
 }
 
