@@ -7,7 +7,7 @@ export { openStore, LarsStore } from "./lars-store.js";
 export type { StoreHooks, StoreLogger } from "./lars-store.js";
 export { StoreError, StoreUnavailableError, StoreSchemaError, StoreArgumentError, StoreClosedError } from "./errors.js";
 export { parseMysqlUrl, redactUrl } from "./options.js";
-export type { StoreOptions, SqliteStoreOptions, MysqlFieldsStoreOptions, MysqlUrlStoreOptions } from "./options.js";
+export type { StoreOptions, SqliteStoreOptions, MysqlFieldsStoreOptions, MysqlUrlStoreOptions, MysqlConnection } from "./options.js";
 export { routeKey } from "./route-types.js";
 export type { HostInfo, Route, RouteTable, RouteChange, RouteChangeEvent, AdminResult, RouteFilter } from "./route-types.js";
 export type { CallStatusRow, CallHistoryRow } from "./call-status.js";

@@ -33,16 +33,8 @@ export interface StoreHooks {
  * `StoreUnavailableError` when the database cannot be reached and
  * `StoreSchemaError` when a table lacks a column.
  */
-export async function openStore(options: StoreOptions, hooks: StoreHooks = {}): Promise<LarsStore> {
-  const { db, kind, where, sqlite } = await connect(options);
-  let schema: SchemaReport;
-  try {
-    schema = await ensureSchema(db, kind);
-  } catch (err) {
-    await db.destroy().catch(() => undefined);
-    throw wrapDriverError(err, `cannot prepare the schema of ${where}`);
-  }
-  return new LarsStore(db, kind, where, schema, hooks, sqlite === undefined ? undefined : new SqliteCallStatusUpsert(sqlite));
+export function openStore(options: StoreOptions, hooks: StoreHooks = {}): Promise<LarsStore> {
+  return LarsStore.open(options, hooks);
 }
 
 /**
@@ -65,8 +57,20 @@ export class LarsStore {
   readonly #sqliteUpsert: SqliteCallStatusUpsert | undefined;
   #closed = false;
 
-  /** @internal Use {@link openStore}. */
-  constructor(db: Kysely<LarsDatabase>, kind: StoreKind, where: string, schema: SchemaReport, hooks: StoreHooks, sqliteUpsert?: SqliteCallStatusUpsert) {
+  /** The same as {@link openStore}. */
+  static async open(options: StoreOptions, hooks: StoreHooks = {}): Promise<LarsStore> {
+    const { db, kind, where, sqlite } = await connect(options);
+    let schema: SchemaReport;
+    try {
+      schema = await ensureSchema(db, kind);
+    } catch (err) {
+      await db.destroy().catch(() => undefined);
+      throw wrapDriverError(err, `cannot prepare the schema of ${where}`);
+    }
+    return new LarsStore(db, kind, where, schema, hooks, sqlite === undefined ? undefined : new SqliteCallStatusUpsert(sqlite));
+  }
+
+  private constructor(db: Kysely<LarsDatabase>, kind: StoreKind, where: string, schema: SchemaReport, hooks: StoreHooks, sqliteUpsert?: SqliteCallStatusUpsert) {
     this.#db = db;
     this.#sqliteUpsert = sqliteUpsert;
     this.#sqlitePath = kind === "sqlite" ? where.slice("sqlite:".length) : undefined;

@@ -3,7 +3,7 @@ import { createTableStatements, type StoreKind } from "./ddl.js";
 import { StoreSchemaError } from "./errors.js";
 import { REQUIRED_COLUMNS, type LarsDatabase } from "./tables.js";
 
-/** What {@link ensureSchema} did. */
+/** What `openStore` did to the schema: the tables it created and the ones it found. */
 export interface SchemaReport {
   /** Tables that were absent and have been created. */
   readonly created: readonly string[];
