@@ -16,6 +16,8 @@ import { Balancer } from "./balancer.js";
 import type { LoadBalanceConfig } from "./config.js";
 import { resolveLoadBalanceConfig } from "./config.js";
 import { agentPortIndex } from "./port-index.js";
+import { snapshotRoutes } from "./snapshot.js";
+import type { AgentRouteSnapshot } from "./snapshot.js";
 
 /** Messages queued per TCP client while disconnected. */
 export const AGENT_QUEUE_MAX_MESSAGES = 10_000;
@@ -60,6 +62,12 @@ export interface LarsAgentStats {
   decodeErrors: number;
   /** ReportStatusRequests sent or queued. */
   reportsSent: number;
+  /** GetHostRequests answered. */
+  getHosts: number;
+  /** ReportRequests received (known and unknown hosts). */
+  reports: number;
+  /** GetRouteRequests (msgid 7) answered. */
+  getRoutes: number;
 }
 
 /**
@@ -71,7 +79,7 @@ export class LarsAgent {
   /** The event loop owning every socket. */
   readonly loop: EventLoop;
   /** Counters. */
-  readonly stats: LarsAgentStats = { pullsSent: 0, sendsFailed: 0, decodeErrors: 0, reportsSent: 0 };
+  readonly stats: LarsAgentStats = { pullsSent: 0, sendsFailed: 0, decodeErrors: 0, reportsSent: 0, getHosts: 0, reports: 0, getRoutes: 0 };
   /** One balancer per UDP port. */
   readonly balancers: Balancer[];
   private readonly servers: UdpServer[] = [];
@@ -119,6 +127,7 @@ export class LarsAgent {
       server.addMsgRouter(MsgId.GetHostRequest, (body, _m, conn) => {
         const req = this.decode(() => getHostRequestCodec.decode(body));
         if (req === undefined) return;
+        this.stats.getHosts++;
         const r = b.getHost(req.modid, req.cmdid, this.now());
         conn.sendMessage(getHostResponseCodec.encode({ seq: req.seq, modid: req.modid, cmdid: req.cmdid, retcode: r.retcode, ...(r.host === undefined ? {} : { host: r.host }) }), MsgId.GetHostResponse);
         if (r.pull) this.pull(req.modid, req.cmdid);
@@ -126,11 +135,13 @@ export class LarsAgent {
       server.addMsgRouter(MsgId.ReportRequest, (body) => {
         const req = this.decode(() => reportRequestCodec.decode(body));
         if (req?.host === undefined) return;
+        this.stats.reports++;
         b.report(req.modid, req.cmdid, req.host, req.retcode, this.now());
       });
       server.addMsgRouter(MsgId.ApiGetRouteRequest, (body, _m, conn) => {
         const req = this.decode(() => getRouteRequestCodec.decode(body));
         if (req === undefined) return;
+        this.stats.getRoutes++;
         const r = b.getRoute(req.modid, req.cmdid, this.now());
         conn.sendMessage(getRouteResponseCodec.encode({ modid: req.modid, cmdid: req.cmdid, host: r.hosts }), MsgId.ApiGetRouteResponse);
         if (r.pull) this.pull(req.modid, req.cmdid);
@@ -150,6 +161,26 @@ export class LarsAgent {
         if (this.send(this.reporter, reportStatusRequestCodec.encode(req), MsgId.ReportStatusRequest)) this.stats.reportsSent++;
       }
     }
+  }
+
+  /**
+   * Every route held, with each host's state and counters (plain JSON, sorted by modid, cmdid),
+   * at most `maxRoutes` (default 1000).
+   */
+  snapshot(maxRoutes = 1000): AgentRouteSnapshot[] {
+    return snapshotRoutes(this.balancers, maxRoutes);
+  }
+
+  /** Whether the DNS and reporter clients are connected now. */
+  connections(): { dns: boolean; reporter: boolean } {
+    return { dns: this.dns?.connected ?? false, reporter: this.reporter?.connected ?? false };
+  }
+
+  /** Routes held, over every port. */
+  get routeCount(): number {
+    let n = 0;
+    for (const b of this.balancers) n += b.routeCount;
+    return n;
   }
 
   /** Stops every socket. */

@@ -33,6 +33,10 @@ export class HostState {
   overloadTs = 0;
   /** True while the host is on the overload list. */
   overload = false;
+  /** Times this host was handed to a caller (probes included), since it joined the route. */
+  picks = 0;
+  /** Times it was handed out as a probe while overloaded. */
+  probes = 0;
 
   /** A new host is idle with `vsucc = initSuccCnt`, its window starting at `now`. */
   constructor(ip: number, port: number, config: LoadBalanceConfig, now: number) {

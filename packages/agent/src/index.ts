@@ -11,3 +11,5 @@ export { agentPortIndex } from "./port-index.js";
 export { LarsAgent, AGENT_QUEUE_MAX_MESSAGES } from "./agent.js";
 export type { LarsAgentOptions, LarsAgentStats, AgentLogger } from "./agent.js";
 export { agentOptionsFromConfig } from "./agent-config.js";
+export { snapshotRoutes } from "./snapshot.js";
+export type { AgentRouteSnapshot, AgentHostSnapshot } from "./snapshot.js";

@@ -84,20 +84,20 @@ export class RouteBalancer {
     if (this.idle.length === 0) {
       if (this.accessCnt >= this.config.probeNum) {
         this.accessCnt = 0;
-        return { retcode: RetCode.SUCC, host: toInfo(rotate(this.overloaded)), probe: true };
+        return { retcode: RetCode.SUCC, host: toInfo(probed(rotate(this.overloaded))), probe: true };
       }
       this.accessCnt++;
       return { retcode: RetCode.OVERLOAD };
     }
     if (this.overloaded.length === 0) {
-      return { retcode: RetCode.SUCC, host: toInfo(rotate(this.idle)), probe: false };
+      return { retcode: RetCode.SUCC, host: toInfo(picked(rotate(this.idle))), probe: false };
     }
     if (this.accessCnt >= this.config.probeNum) {
       this.accessCnt = 0;
-      return { retcode: RetCode.SUCC, host: toInfo(rotate(this.overloaded)), probe: true };
+      return { retcode: RetCode.SUCC, host: toInfo(probed(rotate(this.overloaded))), probe: true };
     }
     this.accessCnt++;
-    return { retcode: RetCode.SUCC, host: toInfo(rotate(this.idle)), probe: false };
+    return { retcode: RetCode.SUCC, host: toInfo(picked(rotate(this.idle))), probe: false };
   }
 
   /**
@@ -192,6 +192,11 @@ export class RouteBalancer {
     return { modid: this.modid, cmdid: this.cmdid, caller, results, ts: Math.floor(now / 1000) };
   }
 
+  /** Every host's full state (idle list then overload list), for `/status` and the console. */
+  hostStates(): readonly HostState[] {
+    return [...this.idle, ...this.overloaded];
+  }
+
   private toOverload(hs: HostState, now: number): void {
     hs.setOverload(this.config, now);
     const i = this.idle.indexOf(hs);
@@ -210,6 +215,17 @@ export class RouteBalancer {
 function rotate(list: HostState[]): HostState {
   const h = list.shift() as HostState;
   list.push(h);
+  return h;
+}
+
+function picked(h: HostState): HostState {
+  h.picks++;
+  return h;
+}
+
+function probed(h: HostState): HostState {
+  h.picks++;
+  h.probes++;
   return h;
 }
 

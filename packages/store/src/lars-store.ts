@@ -200,7 +200,7 @@ export class LarsStore {
       let q = db.selectFrom("ServerCallStatus").selectAll();
       if (filter.modid !== undefined) q = q.where("modid", "=", filter.modid);
       if (filter.cmdid !== undefined) q = q.where("cmdid", "=", filter.cmdid);
-      const rows = (await q.orderBy(["modid", "cmdid", "ip", "port", "caller"]).execute()).map(callStatusFromRow);
+      const rows = (await q.orderBy("modid").orderBy("cmdid").orderBy("ip").orderBy("port").orderBy("caller").execute()).map(callStatusFromRow);
       return rows;
     });
   }
@@ -217,7 +217,7 @@ export class LarsStore {
     return this.#run("list ServerCallHistory", async (db) => {
       let q = db.selectFrom("ServerCallHistory").selectAll().where("modid", "=", filter.modid).where("cmdid", "=", filter.cmdid);
       if (filter.since !== undefined) q = q.where("window_start", ">=", filter.since);
-      return (await q.orderBy(["window_start", "ip", "port"]).execute()).map(callHistoryFromRow);
+      return (await q.orderBy("window_start").orderBy("ip").orderBy("port").execute()).map(callHistoryFromRow);
     });
   }
 

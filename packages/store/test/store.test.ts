@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { openStore, type LarsStore, StoreArgumentError, StoreClosedError, type RouteChangeEvent } from "../src/index.js";
 import { BACKENDS, MYSQL_SKIP_REASON, type Backend } from "./backends.js";
 
@@ -162,6 +162,21 @@ for (const { name, make, skip } of BACKENDS) {
       expect(await store.listCallHistory({ modid: 1, cmdid: 2, since: 100 })).toEqual([{ ...h, windowStart: 120, succ: 15, err: 5, overload: true }]);
       expect(await store.pruneCallHistory(100)).toBe(1);
       expect(await store.listCallHistory({ modid: 1, cmdid: 2 })).toHaveLength(1);
+    });
+
+    it("prints nothing while it works (a library only speaks through its logger)", async () => {
+      const spies = (["log", "warn", "error", "info", "debug"] as const).map((m) => vi.spyOn(console, m));
+      try {
+        await store.addHost(3, 4, A);
+        await store.upsertCallStatus([{ modid: 3, cmdid: 4, ip: A.ip, port: A.port, caller: 1, succCnt: 1, errCnt: 0, ts: 1, overload: false }]);
+        await store.insertCallHistory([{ modid: 3, cmdid: 4, ip: A.ip, port: A.port, windowStart: 60, succ: 1, err: 0, overload: false }]);
+        expect(await store.listCallStatus({ modid: 3 })).toHaveLength(1);
+        expect(await store.listCallHistory({ modid: 3, cmdid: 4 })).toHaveLength(1);
+        expect(await store.listRoutes()).toHaveLength(1);
+        for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+      } finally {
+        for (const spy of spies) spy.mockRestore();
+      }
     });
 
     it("refuses bad arguments with StoreArgumentError before touching the database", async () => {

@@ -1,6 +1,7 @@
 // lars-agent: the Lars load-balance agent. `lars-agent --config FILE`.
+import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
-import { BinUsageError, createLogger, emptyServiceConfig, onShutdownSignals, readServiceConfig, runBin } from "@lars/service";
+import { BinUsageError, createLogger, emptyServiceConfig, onShutdownSignals, readServiceConfig, runBin, startServiceEndpoint } from "@lars/service";
 import { LarsAgent, agentOptionsFromConfig } from "../index.js";
 
 const USAGE = `usage: lars-agent [--config FILE]
@@ -12,10 +13,12 @@ Report 6, GetRoute 7 -> 8); it pulls routes from lars-dns and reports to lars-re
                  [dnsserver] ip, port (127.0.0.1:7778); [reporter] ip, port (127.0.0.1:7779);
                  [loadbalance] probe_num, init_succ_cnt, init_err_cnt, err_rate, succ_rate,
                  contin_err_limit, contin_succ_limit, window_err_rate, idle_timeout,
-                 overload_timeout, update_timeout, noexist_timeout
+                 overload_timeout, update_timeout, noexist_timeout;
+                 [metrics] ip (127.0.0.1), port (9888, 0 = any), enabled (true)
   -h, --help     show this help
 
-Prints "listening on udp HOST:PORT" for each port once it serves. SIGINT/SIGTERM: exit 0.`;
+Prints "listening on udp HOST:PORT" for each port once it serves, then
+"metrics on http://HOST:PORT/metrics" (also /status with every route's host state, /healthz). SIGINT/SIGTERM: exit 0.`;
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -37,8 +40,26 @@ async function main(): Promise<void> {
     await agent.stop();
     throw err;
   }
-  onShutdownSignals(() => agent.stop(), { logger });
+  const version = (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
+  let http;
+  try {
+    http = await startServiceEndpoint(config, {
+      service: "agent",
+      version,
+      defaultPort: 9888,
+      stats: () => ({ ...agent.stats, routes: agent.routeCount }),
+      status: () => ({ connections: agent.connections(), routes: agent.snapshot() }),
+    });
+  } catch (err) {
+    await agent.stop();
+    throw err;
+  }
+  onShutdownSignals(async () => {
+    await http?.close();
+    await agent.stop();
+  }, { logger });
   for (const a of addrs) process.stdout.write(`listening on udp ${a.address}:${a.port}\n`);
+  if (http !== undefined) process.stdout.write(`metrics on http://${http.host}:${http.port}/metrics\n`);
 }
 
 runBin(main, { name: "lars-agent" });
