@@ -1,4 +1,5 @@
 import { resolveMaxMessageLength } from "@lars/codec";
+import { InvalidArgumentError } from "@lars/iobuf";
 import type { BufPool } from "@lars/iobuf";
 
 /** Default output cap per connection: 4 MiB, as the C++ Lars client's output buffer. */
@@ -39,7 +40,7 @@ export interface ResolvedTcpConnOptions {
 
 function positiveInt(value: number | undefined, fallback: number, field: string): number {
   const v = value ?? fallback;
-  if (!Number.isSafeInteger(v) || v <= 0) throw new RangeError(`${field} must be a positive integer, got ${String(value)}`);
+  if (!Number.isSafeInteger(v) || v <= 0) throw new InvalidArgumentError(field, `must be a positive integer, got ${String(value)}`);
   return v;
 }
 
@@ -48,20 +49,20 @@ function positiveInt(value: number | undefined, fallback: number, field: string)
  * naming the field (e.g. highWaterMark over outputCap).
  */
 export function resolveTcpConnOptions(options: TcpConnOptions = {}): ResolvedTcpConnOptions {
-  const maxMessageLength = resolveMaxMessageLength(options.maxMessageLength);
+  const maxMessageLength = checkedMaxMessageLength(options.maxMessageLength);
   const outputCap = positiveInt(options.outputCap, DEFAULT_OUTPUT_CAP, "outputCap");
   const highWaterMark = positiveInt(options.highWaterMark, Math.min(DEFAULT_HIGH_WATER_MARK, outputCap), "highWaterMark");
   const lowWaterMark = options.lowWaterMark ?? Math.floor(highWaterMark / 2);
-  if (highWaterMark > outputCap) throw new RangeError(`highWaterMark (${highWaterMark}) must not exceed outputCap (${outputCap})`);
+  if (highWaterMark > outputCap) throw new InvalidArgumentError("highWaterMark", `(${highWaterMark}) must not exceed outputCap (${outputCap})`);
   if (!Number.isSafeInteger(lowWaterMark) || lowWaterMark < 0 || lowWaterMark > highWaterMark) {
-    throw new RangeError(`lowWaterMark must be an integer in 0..highWaterMark (${highWaterMark}), got ${lowWaterMark}`);
+    throw new InvalidArgumentError("lowWaterMark", `must be an integer in 0..highWaterMark (${highWaterMark}), got ${lowWaterMark}`);
   }
   if (outputCap < maxMessageLength + 8) {
-    throw new RangeError(`outputCap (${outputCap}) must hold at least one largest frame (${maxMessageLength + 8} bytes)`);
+    throw new InvalidArgumentError("outputCap", `(${outputCap}) must hold at least one largest frame (${maxMessageLength + 8} bytes)`);
   }
   const closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
   if (!Number.isFinite(closeTimeoutMs) || closeTimeoutMs < 0) {
-    throw new RangeError(`closeTimeoutMs must be a non-negative number, got ${closeTimeoutMs}`);
+    throw new InvalidArgumentError("closeTimeoutMs", `must be a non-negative number, got ${closeTimeoutMs}`);
   }
   return {
     maxMessageLength,
@@ -72,4 +73,13 @@ export function resolveTcpConnOptions(options: TcpConnOptions = {}): ResolvedTcp
     closeTimeoutMs,
     pool: options.pool,
   };
+}
+
+/** codec's check (a RangeError), turned into the one bad-option error. */
+function checkedMaxMessageLength(value: number | undefined): number {
+  try {
+    return resolveMaxMessageLength(value);
+  } catch (err) {
+    throw new InvalidArgumentError("maxMessageLength", err instanceof Error ? err.message.replace(/^maxMessageLength /, "") : String(err));
+  }
 }

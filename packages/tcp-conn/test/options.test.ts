@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from "@lars/iobuf";
 import { describe, expect, it } from "vitest";
 import { BufPool } from "@lars/iobuf";
 import { DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_HIGH_WATER_MARK, DEFAULT_OUTPUT_CAP, resolveTcpConnOptions } from "../src/index.js";
@@ -68,13 +69,14 @@ describe("resolveTcpConnOptions", () => {
     ["closeTimeoutMs", { closeTimeoutMs: -1 }],
     ["closeTimeoutMs", { closeTimeoutMs: Number.NaN }],
     ["closeTimeoutMs", { closeTimeoutMs: Number.POSITIVE_INFINITY }],
-  ] as const)("refuses a bad %s (%j) with a RangeError naming it", (field, options) => {
-    expect(() => resolveTcpConnOptions(options)).toThrow(RangeError);
+  ] as const)("refuses a bad %s (%j) with an InvalidArgumentError naming it", (field, options) => {
+    expect(() => resolveTcpConnOptions(options)).toThrow(InvalidArgumentError);
+    expect(() => resolveTcpConnOptions(options)).toThrow(expect.objectContaining({ code: "LARS_INVALID_ARGUMENT", field }));
     expect(() => resolveTcpConnOptions(options)).toThrow(new RegExp(`^${field}`));
   });
 
   it("refuses a highWaterMark over the outputCap, naming both", () => {
-    expect(() => resolveTcpConnOptions({ outputCap: 100_000, highWaterMark: 100_001 })).toThrow(RangeError);
+    expect(() => resolveTcpConnOptions({ outputCap: 100_000, highWaterMark: 100_001 })).toThrow(InvalidArgumentError);
     expect(() => resolveTcpConnOptions({ outputCap: 100_000, highWaterMark: 100_001 })).toThrow(/highWaterMark.*outputCap/);
     expect(resolveTcpConnOptions({ outputCap: 100_000, highWaterMark: 100_000 }).highWaterMark).toBe(100_000);
   });

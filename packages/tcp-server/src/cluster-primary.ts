@@ -10,6 +10,7 @@ import type { PrimaryToWorker, WorkerToPrimary } from "./ipc-messages.js";
 import type { ResolvedTcpServerOptions } from "./options.js";
 import { addStats } from "./server-stats.js";
 import type { TcpServerStats } from "./server-stats.js";
+import { listenError } from "./errors.js";
 
 /** What the primary tells its TcpServer. */
 export interface PrimaryEvents {
@@ -88,9 +89,10 @@ export class ClusterPrimary {
     this.server = server;
     const { host, port, backlog } = this.options;
     await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
+      const onError = (err: Error): void => reject(listenError(host, port, err));
+      server.once("error", onError);
       server.listen({ host, port, backlog }, () => {
-        server.off("error", reject);
+        server.off("error", onError);
         resolve();
       });
     });

@@ -1,5 +1,6 @@
 import type { TlsOptions } from "node:tls";
 import type { MessageRouter, NetConnection } from "@lars/codec";
+import { InvalidArgumentError } from "@lars/iobuf";
 import type { Logger } from "@lars/iobuf";
 import { resolveTcpConnOptions } from "@lars/tcp-conn";
 import type { ResolvedTcpConnOptions, TcpConnOptions } from "@lars/tcp-conn";
@@ -74,21 +75,21 @@ export interface ResolvedTcpServerOptions {
 
 function optionalTimeout(value: number | undefined, field: string): number {
   if (value === undefined || value === 0) return 0;
-  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${field} must be a positive number of ms (or 0/undefined for off), got ${value}`);
+  if (!Number.isFinite(value) || value < 0) throw new InvalidArgumentError(field, `must be a positive number of ms (or 0/undefined for off), got ${value}`);
   return value;
 }
 
 /** Merge defaults and validate, naming the bad field. */
 export function resolveTcpServerOptions(options: TcpServerOptions): ResolvedTcpServerOptions {
   const port = options.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port must be an integer in 0..65535, got ${port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError("port", `must be an integer in 0..65535, got ${port}`);
   const maxConn = options.maxConn ?? DEFAULT_MAX_CONN;
-  if (!Number.isSafeInteger(maxConn) || maxConn <= 0) throw new RangeError(`maxConn must be a positive integer, got ${maxConn}`);
+  if (!Number.isSafeInteger(maxConn) || maxConn <= 0) throw new InvalidArgumentError("maxConn", `must be a positive integer, got ${maxConn}`);
   const backlog = options.backlog ?? 511;
-  if (!Number.isInteger(backlog) || backlog <= 0) throw new RangeError(`backlog must be a positive integer, got ${backlog}`);
+  if (!Number.isInteger(backlog) || backlog <= 0) throw new InvalidArgumentError("backlog", `must be a positive integer, got ${backlog}`);
   const maxPendingTasks = options.maxPendingTasks ?? DEFAULT_MAX_PENDING_TASKS;
   if (!Number.isSafeInteger(maxPendingTasks) || maxPendingTasks <= 0) {
-    throw new RangeError(`maxPendingTasks must be a positive integer, got ${maxPendingTasks}`);
+    throw new InvalidArgumentError("maxPendingTasks", `must be a positive integer, got ${maxPendingTasks}`);
   }
   return {
     host: options.host ?? DEFAULT_HOST,

@@ -5,7 +5,7 @@ import { createServer as createTlsServer } from "node:tls";
 import type { TLSSocket, TlsOptions } from "node:tls";
 import { MessageRouter } from "@lars/codec";
 import type { MessageBody, NetConnection, RouteHandler } from "@lars/codec";
-import { LarsError } from "@lars/iobuf";
+import { InvalidArgumentError, LarsError } from "@lars/iobuf";
 import type { Logger } from "@lars/iobuf";
 import type { EventLoop, LoopResource, TimerHandle } from "@lars/event-loop";
 import { TcpConn } from "@lars/tcp-conn";
@@ -13,7 +13,7 @@ import type { CloseReason, TcpConnOwner } from "@lars/tcp-conn";
 import { ClusterPrimary } from "./cluster-primary.js";
 import type { WorkerExitInfo } from "./cluster-primary.js";
 import { ClusterWorker } from "./cluster-worker.js";
-import { HookError, ServerStateError } from "./errors.js";
+import { HookError, ServerStateError, listenError } from "./errors.js";
 import { WORKER_ENV } from "./ipc-messages.js";
 import { TaskRegistry } from "./task-registry.js";
 import type { TaskHandler } from "./task-registry.js";
@@ -74,7 +74,7 @@ export class TcpServer implements LoopResource, TcpConnOwner {
     this.logger = options.logger ?? loop.logger;
     this.hooks = options;
     const workers = options.workers ?? 0;
-    if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`workers must be a non-negative integer, got ${workers}`);
+    if (!Number.isInteger(workers) || workers < 0) throw new InvalidArgumentError("workers", `must be a non-negative integer, got ${workers}`);
     if (workers === 0) {
       this.role = "single";
     } else {
@@ -160,7 +160,7 @@ export class TcpServer implements LoopResource, TcpConnOwner {
       const onError = (err: Error): void => {
         this.server = undefined;
         this.rejectListen = undefined;
-        reject(err);
+        reject(listenError(host, port, err));
       };
       this.rejectListen = reject;
       server.once("error", onError);

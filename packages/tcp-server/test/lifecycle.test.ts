@@ -2,7 +2,8 @@ import { connect } from "node:net";
 import { performance } from "node:perf_hooks";
 import { afterEach, describe, expect, it } from "vitest";
 import { EventLoop } from "@lars/event-loop";
-import { ServerStateError, TcpServer } from "../src/index.js";
+import { AddressInUseError, ServerStateError, TcpServer } from "../src/index.js";
+import { InvalidArgumentError } from "@lars/iobuf";
 import { echo, patterned, startServer, teardownAll } from "./helpers/harness.js";
 
 afterEach(teardownAll);
@@ -44,7 +45,11 @@ describe("listen", () => {
     const h = await startServer();
     const loop = new EventLoop({ monitorDelay: false });
     const clash = new TcpServer(loop, { host: "127.0.0.1", port: h.port });
-    await expect(clash.listen()).rejects.toMatchObject({ code: "EADDRINUSE" });
+    const port = h.port;
+    const err = await clash.listen().catch((e: unknown) => e);
+    // the same code as UDP bind() for the same failure; Node's code stays readable as errno
+    expect(err).toBeInstanceOf(AddressInUseError);
+    expect(err).toMatchObject({ code: "LARS_ADDRESS_IN_USE", errno: "EADDRINUSE", host: "127.0.0.1", port });
     await clash.close();
     await loop.stop();
     expect(loop.stats().ownedResources).toBe(0);
@@ -52,6 +57,27 @@ describe("listen", () => {
     const client = await h.connect();
     await h.starts.waitCount(1);
     await client.end();
+  });
+
+  it("refuses bad options with the InvalidArgumentError every Lars constructor throws, naming the field", () => {
+    const loop = new EventLoop({ monitorDelay: false });
+    const bad: [object, string][] = [
+      [{ port: 70000 }, "port"],
+      [{ maxConn: 0 }, "maxConn"],
+      [{ backlog: -1 }, "backlog"],
+      [{ maxPendingTasks: 1.5 }, "maxPendingTasks"],
+      [{ workers: -1 }, "workers"],
+    ];
+    for (const [options, field] of bad) {
+      let err: unknown;
+      try {
+        new TcpServer(loop, { host: "127.0.0.1", ...options });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(InvalidArgumentError);
+      expect(err).toMatchObject({ code: "LARS_INVALID_ARGUMENT", field });
+    }
   });
 
   it("rejects listen() after close() with LARS_SERVER_STATE", async () => {
