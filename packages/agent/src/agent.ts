@@ -111,7 +111,7 @@ export class LarsAgent {
     const rep = o.reporter ?? { host: "127.0.0.1", port: 7779 };
     this.dns = new TcpClient(this.loop, {
       host: dns.host, port: dns.port, name: "dns", reconnect, queueWhileDisconnected: queue,
-      onConnStart: () => this.repullStuck(),
+      onConnStart: () => this.pullAll(),
       onError: (_c, err) => this.opts.logger?.warn({ err }, "agent: dns client"),
     });
     this.dns.addMsgRouter(MsgId.GetRouteResponse, (body) => this.onRoute(body));
@@ -200,8 +200,18 @@ export class LarsAgent {
     this.balancerOf(rsp.modid, rsp.cmdid).updateRoute(rsp.modid, rsp.cmdid, rsp.host, this.now());
   }
 
-  private repullStuck(): void {
-    for (const b of this.balancers) for (const r of b.pullingRoutes()) this.pull(r.modid, r.cmdid);
+  /**
+   * On every (re)connection to DNS: pull every route held, not only those stuck PULLING. A DNS
+   * service that restarted has no subscription of ours; a pull is what subscribes, so without
+   * it no push would reach us until update_timeout. Routes keep serving their hosts meanwhile.
+   */
+  private pullAll(): void {
+    for (const b of this.balancers) {
+      for (const r of b.allRoutes()) {
+        r.markPulling();
+        this.pull(r.modid, r.cmdid);
+      }
+    }
   }
 
   private pull(modid: number, cmdid: number): void {

@@ -238,4 +238,22 @@ describe("LarsAgent routes: pushes, update_timeout, snapshot", () => {
     expect(agent.stats.getHosts).toBeGreaterThanOrEqual(4);
     expect(agent.snapshot(0)).toEqual([]);
   });
+
+  it("after a DNS restart the agent pulls every route again (re-subscribing), so pushes of the new DNS reach it", async () => {
+    const HOST_B: HostInfo = { ip: ipToInt32("10.0.0.2"), port: 9001 };
+    const { dns, agent, warm } = await setup(new Map([["11:12", [HOST_A]]]));
+    await warm(11, 12);
+    const port = dns.port;
+    await dns.loop.stop();
+    // the new DNS serves the same port; it knows nothing of the old one's subscribers
+    const dns2 = await fakeDns(new Map([["11:12", [HOST_A]]]), port);
+    expect(await dns2.pulls.next((p) => p.modid === 11)).toEqual({ modid: 11, cmdid: 12 });
+    dns2.push(11, 12, [HOST_A, HOST_B]);
+    const route = agent.balancers[agentPortIndex(11, 12, 3)]?.route(11, 12);
+    await new Promise<void>((resolve) => {
+      const check = (): void => (route?.size === 2 ? resolve() : void setImmediate(check));
+      check();
+    });
+    expect(route?.idleHosts()).toEqual([HOST_A, HOST_B]);
+  });
 });
