@@ -6,7 +6,7 @@
 // LARS_TEST_MYSQL_URL is set (e.g. mysql://root@127.0.0.1:3306/test).
 //
 //   node packages/reporter/bench/run.mjs [--quick] [--seconds 30] [--agents 4] [--hosts 100000]
-//                                                   [--batch 500] [--no-baseline]
+//                                                   [--batch 2000] [--no-baseline]
 //
 // Build first: npx turbo run build --filter=@lars/reporter...
 // Progress goes to stderr, the table (markdown) to stdout.
@@ -25,7 +25,7 @@ const { values } = parseArgs({
     warmup: { type: "string", default: "2" },
     agents: { type: "string", default: "4" },
     hosts: { type: "string", default: "100000" },
-    batch: { type: "string", default: "500" },
+    batch: { type: "string", default: "2000" },
     "no-baseline": { type: "boolean", default: false },
     quick: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
@@ -36,7 +36,7 @@ if (values.quick) {
   values.warmup = "1";
 }
 if (values.help) {
-  process.stdout.write("usage: run.mjs [--quick (5 s runs)] [--seconds 30] [--warmup 2] [--agents 4] [--hosts 100000] [--batch 500] [--no-baseline]\n");
+  process.stdout.write("usage: run.mjs [--quick (5 s runs)] [--seconds 30] [--warmup 2] [--agents 4] [--hosts 100000] [--batch 2000] [--no-baseline]\n");
   process.exit(0);
 }
 const SECONDS = Number(values.seconds);

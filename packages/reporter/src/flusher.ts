@@ -36,7 +36,7 @@ export interface FlusherStats {
 }
 
 /** Resolved defaults of {@link FlusherOptions}. */
-export const DEFAULT_FLUSHER_OPTIONS = { batchSize: 500, flushIntervalMs: 50, retryInitialMs: 100, retryMaxMs: 5000 } as const;
+export const DEFAULT_FLUSHER_OPTIONS = { batchSize: 2000, flushIntervalMs: 50, retryInitialMs: 100, retryMaxMs: 5000 } as const;
 
 /**
  * Writes a {@link ReportQueue} to a {@link BatchWriter}: one batch at a time,

@@ -17,7 +17,7 @@ export interface ReporterConfig {
   readonly dbThreadCnt: number;
   /** `[reporter] queue_cap`, rows. Default 100000. */
   readonly queueCap: number;
-  /** `[reporter] batch_size`, rows. Default 500. */
+  /** `[reporter] batch_size`, rows. Default 2000. */
   readonly batchSize: number;
   /** `[reporter] flush_interval_ms`. Default 50. */
   readonly flushIntervalMs: number;

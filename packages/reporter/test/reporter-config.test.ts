@@ -16,7 +16,7 @@ describe("reporterConfigFromFile", () => {
 
   it("has defaults, history off; [history] and [store] mysql when asked", () => {
     const d = reporterConfigFromFile(LarsConfig.parse("", "x"), "/d");
-    expect(d).toMatchObject({ host: "127.0.0.1", port: 7779, queueCap: 100_000, batchSize: 500, flushIntervalMs: 50, history: undefined, warnings: [] });
+    expect(d).toMatchObject({ host: "127.0.0.1", port: 7779, queueCap: 100_000, batchSize: 2000, flushIntervalMs: 50, history: undefined, warnings: [] });
     const conf = LarsConfig.parse(
       ["[store]", "type = mysql", "[mysql]", "db_host = db", "db_name = l", "[reporter]", "db_thread_cnt = 2", "[history]", "enabled = true", "interval = 10", "retention = 3600"].join("\n"),
       "x",
