@@ -24,7 +24,7 @@ const LAYERS = {
   dns: ["iobuf", "codec", "event-loop", "tcp-conn", "tcp-server", "config", "protobuf", "proto", "store", "service"],
   reporter: ["iobuf", "codec", "event-loop", "tcp-conn", "tcp-server", "config", "protobuf", "proto", "store", "service"],
   agent: ["iobuf", "codec", "event-loop", "tcp-conn", "tcp-client", "udp", "config", "protobuf", "proto", "service"],
-  api: ["iobuf", "codec", "event-loop", "udp", "protobuf", "proto"],
+  api: ["iobuf", "codec", "event-loop", "udp", "protobuf", "proto", "service"],
   console: ["iobuf", "codec", "config", "protobuf", "proto", "store", "service"],
   cli: ["iobuf", "codec", "event-loop", "tcp-conn", "tcp-server", "tcp-client", "udp", "config", "protobuf", "proto", "store", "service", "dns", "reporter", "agent", "api", "console"],
 };

@@ -37,6 +37,8 @@ export class HostState {
   picks = 0;
   /** Times it was handed out as a probe while overloaded. */
   probes = 0;
+  /** Times it went from idle to overload. */
+  overloads = 0;
 
   /** A new host is idle with `vsucc = initSuccCnt`, its window starting at `now`. */
   constructor(ip: number, port: number, config: LoadBalanceConfig, now: number) {
@@ -66,6 +68,7 @@ export class HostState {
     this.continSucc = 0;
     this.continErr = 0;
     this.overloadTs = now;
+    if (!this.overload) this.overloads++;
     this.overload = true;
   }
 }

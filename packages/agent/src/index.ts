@@ -13,3 +13,4 @@ export type { LarsAgentOptions, LarsAgentStats, AgentLogger } from "./agent.js";
 export { agentOptionsFromConfig } from "./agent-config.js";
 export { snapshotRoutes } from "./snapshot.js";
 export type { AgentRouteSnapshot, AgentHostSnapshot } from "./snapshot.js";
+export { registerAgentRouteMetrics } from "./agent-metrics.js";

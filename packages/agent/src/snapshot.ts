@@ -20,6 +20,8 @@ export interface AgentHostSnapshot {
   readonly picks: number;
   /** Times handed out as a probe while overloaded. */
   readonly probes: number;
+  /** Times it went from idle to overload. */
+  readonly overloads: number;
 }
 
 /** A route as the agent holds it, for `/status` and the console (plain JSON). */
@@ -57,6 +59,7 @@ export function snapshotRoutes(balancers: readonly Balancer[], maxRoutes: number
           continErr: h.continErr,
           picks: h.picks,
           probes: h.probes,
+          overloads: h.overloads,
         })),
       });
     }

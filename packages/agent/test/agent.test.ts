@@ -231,7 +231,7 @@ describe("LarsAgent routes: pushes, update_timeout, snapshot", () => {
     expect(route).toMatchObject({ modid: 8, cmdid: 9, state: "NEW" });
     const a = route?.hosts.find((h) => h.ip === "10.0.0.1");
     const b = route?.hosts.find((h) => h.ip === "10.0.0.2");
-    expect(a).toMatchObject({ state: "overload", verr: 5, vsucc: 0, port: 9000 });
+    expect(a).toMatchObject({ state: "overload", verr: 5, vsucc: 0, port: 9000, overloads: 1 });
     expect(b).toMatchObject({ state: "idle", vsucc: 180, verr: 0 });
     expect((a?.picks ?? 0) + (b?.picks ?? 0)).toBe(3);
     expect(agent.stats.reports).toBe(15);

@@ -92,6 +92,8 @@ describe("lars-agent", () => {
     expect(status.stats.getHosts).toBe(seq);
     const metrics = await (await fetch(`${metricsUrl}/metrics`)).text();
     expect(metrics).toMatch(/^lars_agent_get_hosts \d+/m);
+    expect(metrics).toMatch(/^lars_agent_host_picks\{modid="1",cmdid="1",host="10\.1\.2\.3:80"\} 1$/m);
+    expect(metrics).toMatch(/^lars_agent_host_overloaded\{modid="1",cmdid="1",host="10\.1\.2\.3:80"\} 0$/m);
     child.kill("SIGTERM");
     const [code] = await exited;
     expect({ code, stderr: code === 0 ? "" : stderr }).toEqual({ code: 0, stderr: "" });

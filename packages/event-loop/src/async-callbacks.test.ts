@@ -72,7 +72,7 @@ describe("issue 10 defect 1: async tasks and timers", () => {
     const logged: string[] = [];
     const loop = makeLoop({
       logger: {
-        error: (m) => {
+        error: (_obj, m = "") => {
           logged.push(m);
           resolve();
         },

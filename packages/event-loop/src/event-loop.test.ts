@@ -93,7 +93,7 @@ describe("tasks", () => {
     });
     await afterBatch(loop);
     expect(logger.error).toHaveBeenCalledTimes(1);
-    expect(logger.error.mock.calls[0]![1]).toEqual({ err: boom, source: "task" });
+    expect(logger.error.mock.calls[0]![0]).toEqual({ err: boom, source: "task" });
   });
 
   it("onError takes precedence over the logger", async () => {

@@ -283,7 +283,7 @@ export class EventLoop {
     const { onError, logger } = this.#options;
     try {
       if (onError !== undefined) onError(err, source);
-      else if (logger !== undefined) logger.error(`@lars/event-loop: a ${source} threw`, { err, source });
+      else if (logger !== undefined) logger.error({ err, source }, `@lars/event-loop: a ${source} threw`);
       else process.nextTick(rethrow, err);
     } catch (handlerErr) {
       process.nextTick(rethrow, handlerErr);

@@ -23,6 +23,29 @@ export function registerStatsGauges(registry: Registry, prefix: string, keys: re
   }
 }
 
+/** One sample of a labelled gauge. */
+export interface LabelledSample {
+  readonly labels: Readonly<Record<string, string | number>>;
+  readonly value: number;
+}
+
+/**
+ * A gauge with labels whose samples are read at scrape time (`collect()`), e.g. one per
+ * (route, host) of an agent. Samples not returned by the latest `collect()` disappear.
+ */
+export function registerLabelledGauge(registry: Registry, name: string, help: string, labelNames: readonly string[], collect: () => readonly LabelledSample[]): void {
+  new Gauge({
+    name,
+    help,
+    labelNames: [...labelNames],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of collect()) this.set(s.labels, s.value);
+    },
+  });
+}
+
 /** Node process metrics (event-loop lag, heap, handles) under `prefix`. */
 export function registerProcessMetrics(registry: Registry, prefix: string): void {
   collectDefaultMetrics({ register: registry, prefix: `${prefix}_` });

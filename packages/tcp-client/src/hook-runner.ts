@@ -55,7 +55,7 @@ export class HookRunner {
       return;
     }
     try {
-      logger.warn(`@lars/tcp-client ${this.client.name}: ${err.message}`, { err });
+      logger.warn({ err, code: (err as { code?: unknown }).code }, `@lars/tcp-client ${this.client.name}: ${err.message}`);
     } catch {
       this.unreported++;
     }

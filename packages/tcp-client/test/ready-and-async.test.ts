@@ -55,7 +55,7 @@ describe("issue 10 defect 6: ready() is bounded, connect failures are visible, b
       host: "127.0.0.1",
       port: await deadPort(),
       reconnect: { initialDelayMs: 5, jitter: 0, maxAttempts: 1 },
-      logger: { warn: (m) => void warned.push(m), error: () => {} },
+      logger: { warn: (_obj, m = "") => void warned.push(m), error: () => {} },
     });
     await poll(() => warned.length >= 2, "two connect failures logged");
     expect(warned[0]).toMatch(/ECONNREFUSED|refused|connect/i);

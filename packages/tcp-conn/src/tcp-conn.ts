@@ -74,6 +74,9 @@ export class TcpConn extends ConnectionAttributes implements NetConnection {
   private ending = false;
   private finished = false;
   private closeTimer: TimerHandle | undefined;
+  // Made only when someone awaits: most connections never pay for them.
+  private closedWaiters: (() => void)[] | null = null;
+  private drainWaiters: { resolve: () => void; reject: (err: Error) => void }[] | null = null;
 
   constructor(socket: Socket, owner: TcpConnOwner, options: ResolvedTcpConnOptions) {
     super();
@@ -133,6 +136,23 @@ export class TcpConn extends ConnectionAttributes implements NetConnection {
 
   get closed(): boolean {
     return this.ending || this.finished;
+  }
+
+  /** Resolves once the socket is closed and the owner was told (at once when it already is). */
+  whenClosed(): Promise<void> {
+    if (this.finished) return Promise.resolve();
+    return new Promise((resolve) => (this.closedWaiters ??= []).push(resolve));
+  }
+
+  /**
+   * Resolves when what is queued has gone down to the low-water mark (at once when the
+   * connection is not past its high-water mark): the awaitable form of `onDrain`. Rejects with
+   * `LARS_CONN_CLOSED` when the connection closes first.
+   */
+  drained(): Promise<void> {
+    if (this.finished || this.ending) return Promise.reject(new SendError("LARS_CONN_CLOSED", `connection ${this.id} is closed`));
+    if (!this.aboveHighWater) return Promise.resolve();
+    return new Promise((resolve, reject) => (this.drainWaiters ??= []).push({ resolve, reject }));
   }
 
   /** Bytes accepted but not yet written to the kernel. */
@@ -288,6 +308,13 @@ export class TcpConn extends ConnectionAttributes implements NetConnection {
     if (this.aboveHighWater && this.pendingBytes <= this.options.lowWaterMark) {
       this.aboveHighWater = false;
       if (!this.finished) this.owner.onDrain(this);
+      const waiters = this.drainWaiters;
+      // Writes also complete (with an error) while a closing socket is destroyed: those waiters
+      // are rejected by finish(), not told the output drained.
+      if (waiters !== null && !this.ending && !this.finished) {
+        this.drainWaiters = null;
+        for (const w of waiters) w.resolve();
+      }
     }
   }
 
@@ -311,6 +338,15 @@ export class TcpConn extends ConnectionAttributes implements NetConnection {
       this.inflight = null;
       this.out?.clear();
       this.clearAttrs();
+      const drains = this.drainWaiters;
+      const closes = this.closedWaiters;
+      this.drainWaiters = null;
+      this.closedWaiters = null;
+      if (drains !== null) {
+        const err = new SendError("LARS_CONN_CLOSED", `connection ${this.id} closed before its output drained`);
+        for (const w of drains) w.reject(err);
+      }
+      if (closes !== null) for (const resolve of closes) resolve();
     }
   }
 }

@@ -133,6 +133,38 @@ describe("TcpConn write coalescing", () => {
   });
 });
 
+describe("TcpConn awaitables", () => {
+  it("drained() resolves at once under the high-water mark, else when the output drains to the low-water mark", async () => {
+    const { conn, owner, peer } = await setup({ outputCap: 70_000, highWaterMark: 1000, lowWaterMark: 100 });
+    await conn.drained(); // nothing queued
+    conn.sendMessage(Buffer.alloc(592), 1);
+    expect(conn.sendMessage(Buffer.alloc(592), 1)).toBe(false); // past the mark
+    let done = false;
+    const drained = conn.drained().then(() => (done = true));
+    expect(done).toBe(false);
+    await drained;
+    expect(conn.pendingBytes).toBeLessThanOrEqual(100);
+    expect(owner.signals).toEqual([`high:${conn.id}`, `low:${conn.id}`]);
+    await peer.waitFrames(2);
+  });
+
+  it("drained() rejects with LARS_CONN_CLOSED when the connection closes first; whenClosed() resolves after onClosed", async () => {
+    const { conn, owner, peer } = await setup({ outputCap: 4 * 1024 * 1024, highWaterMark: 100_000, lowWaterMark: 1000 });
+    peer.socket.pause();
+    for (let i = 0; i < 2000 && conn.pendingBytes < 1024 * 1024; i++) {
+      conn.sendMessage(Buffer.alloc(60_000), 1);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    const drained = conn.drained();
+    const closed = conn.whenClosed().then(() => owner.closed.length);
+    conn.closeWith("shutdown", undefined, true);
+    await expect(drained).rejects.toMatchObject({ code: "LARS_CONN_CLOSED" });
+    expect(await closed).toBe(1); // the owner heard first
+    await conn.whenClosed(); // already closed: at once
+    await expect(conn.drained()).rejects.toMatchObject({ code: "LARS_CONN_CLOSED" });
+  });
+});
+
 describe("TcpConn reading", () => {
   it("routes every frame of a chunk to the owner's router with the facade as the connection", async () => {
     const { conn, owner, peer, socket } = await setup();

@@ -62,3 +62,11 @@ export class AddressInUseError extends ListenError {
 export function listenError(host: string, port: number, cause: Error): ListenError {
   return (cause as NodeJS.ErrnoException).code === "EADDRINUSE" ? new AddressInUseError(host, port, cause) : new ListenError(host, port, cause);
 }
+
+/** `listen()`'s `signal` aborted before the server listened (`LARS_LISTEN_ABORTED`); `cause` is the signal's reason. */
+export class ListenAbortedError extends LarsError {
+  override readonly name = "ListenAbortedError";
+  constructor(reason: unknown) {
+    super("LARS_LISTEN_ABORTED", "listen() aborted", { cause: reason });
+  }
+}

@@ -8,6 +8,6 @@ export { resolveTcpServerOptions, DEFAULT_HOST, DEFAULT_MAX_CONN, DEFAULT_SHUTDO
 export type { TcpServerOptions, ResolvedTcpServerOptions } from "./options.js";
 export { addStats } from "./server-stats.js";
 export type { TcpServerStats } from "./server-stats.js";
-export { HookError, ServerStateError, WorkerBootError, ListenError, AddressInUseError } from "./errors.js";
+export { HookError, ServerStateError, WorkerBootError, ListenError, AddressInUseError, ListenAbortedError } from "./errors.js";
 export { TcpConn } from "@lars/tcp-conn";
 export type { CloseReason, TcpConnOptions } from "@lars/tcp-conn";

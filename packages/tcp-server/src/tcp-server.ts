@@ -13,7 +13,7 @@ import type { CloseReason, TcpConnOwner } from "@lars/tcp-conn";
 import { ClusterPrimary } from "./cluster-primary.js";
 import type { WorkerExitInfo } from "./cluster-primary.js";
 import { ClusterWorker } from "./cluster-worker.js";
-import { HookError, ServerStateError, listenError } from "./errors.js";
+import { HookError, ListenAbortedError, ServerStateError, listenError } from "./errors.js";
 import { WORKER_ENV } from "./ipc-messages.js";
 import { TaskRegistry } from "./task-registry.js";
 import type { TaskHandler } from "./task-registry.js";
@@ -140,9 +140,36 @@ export class TcpServer implements LoopResource, TcpConnOwner {
 
   /**
    * Start accepting. Resolves with the bound address (with the real port
-   * when `port` was 0). Rejects with the listen error (e.g. EADDRINUSE).
+   * when `port` was 0). Rejects with {@link AddressInUseError} or
+   * {@link ListenError}, or with {@link ListenAbortedError} when `signal`
+   * aborts before the server listens (the server is then closed; an abort
+   * after that changes nothing).
    */
-  listen(): Promise<AddressInfo> {
+  listen(options: { readonly signal?: AbortSignal } = {}): Promise<AddressInfo> {
+    const { signal } = options;
+    if (signal === undefined) return this.listenNow();
+    if (signal.aborted) return Promise.reject(new ListenAbortedError(signal.reason));
+    const listening = this.listenNow();
+    return new Promise<AddressInfo>((resolve, reject) => {
+      const onAbort = (): void => {
+        reject(new ListenAbortedError(signal.reason));
+        this.close().catch((err: unknown) => this.report(new LarsError("LARS_SERVER_ERROR", "close after an aborted listen() failed", { cause: err }), undefined));
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      listening.then(
+        (address) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(address);
+        },
+        (err: unknown) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
+    });
+  }
+
+  private listenNow(): Promise<AddressInfo> {
     if (this.server !== undefined) return Promise.reject(new ServerStateError("listen() called twice"));
     if (this.closing !== undefined) return Promise.reject(new ServerStateError("server is closed"));
     if (this.primary !== undefined) return this.primary.listen().then((a) => this.startedOn(a));
@@ -441,16 +468,16 @@ export class TcpServer implements LoopResource, TcpConnOwner {
       try {
         result = this.hooks.onError(err, conn);
       } catch (thrown) {
-        this.logger?.error("lars tcp-server: onError hook threw", { error: thrown, original: err.code });
+        this.logger?.error({ err: thrown, original: err.code }, "lars tcp-server: onError hook threw");
         return;
       }
       if (result !== undefined && result !== null && typeof (result as PromiseLike<void>).then === "function") {
         (result as PromiseLike<void>).then(undefined, (thrown: unknown) =>
-          this.logger?.error("lars tcp-server: onError hook rejected", { error: thrown, original: err.code }),
+          this.logger?.error({ err: thrown, original: err.code }, "lars tcp-server: onError hook rejected"),
         );
       }
       return;
     }
-    this.logger?.warn(`lars tcp-server: ${err.message}`, { code: err.code, connId: conn?.id, remote: conn?.remoteAddress });
+    this.logger?.warn({ err, code: err.code, connId: conn?.id, remote: conn?.remoteAddress }, `lars tcp-server: ${err.message}`);
   }
 }

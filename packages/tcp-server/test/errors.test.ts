@@ -6,6 +6,8 @@ import type { Logger } from "@lars/iobuf";
 import { HookError, TcpServer } from "../src/index.js";
 import { echo, startServer, teardownAll } from "./helpers/harness.js";
 import { RawClient } from "./helpers/raw-client.js";
+import { Writable } from "node:stream";
+import { pino } from "pino";
 
 afterEach(teardownAll);
 
@@ -93,8 +95,8 @@ describe("errors are reported and the server serves on", () => {
   it("a throwing onError goes to the logger and nothing else breaks", async () => {
     const logged: { level: string; message: string }[] = [];
     const logger: Logger = {
-      error: (message) => logged.push({ level: "error", message }),
-      warn: (message) => logged.push({ level: "warn", message }),
+      error: (_obj, message = "") => logged.push({ level: "error", message }),
+      warn: (_obj, message = "") => logged.push({ level: "warn", message }),
     };
     const h = await startServer(
       {
@@ -111,6 +113,33 @@ describe("errors are reported and the server serves on", () => {
     expect(logged).toEqual([{ level: "error", message: expect.stringContaining("onError hook threw") as string }]);
   });
 
+  it("a pino logger drops in: fields first, message second, and a child keeps its context", async () => {
+    const lines: Record<string, unknown>[] = [];
+    let gotLine!: () => void;
+    const oneLine = new Promise<void>((resolve) => (gotLine = resolve));
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const l of chunk.toString().split("\n").filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
+        gotLine();
+        done();
+      },
+    });
+    const logger = pino({ level: "warn" }, sink).child({ service: "dns" });
+    const loop = new EventLoop({ monitorDelay: false });
+    const server = new TcpServer(loop, { host: "127.0.0.1", logger });
+    const { port } = await server.listen();
+    const client = await RawClient.connect(port);
+    try {
+      client.send(7, "nobody listens to 7");
+      await oneLine;
+    } finally {
+      await client.destroy();
+      await loop.stop();
+    }
+    expect(lines[0]).toMatchObject({ level: 40, service: "dns", code: "LARS_ROUTE_UNKNOWN", msg: expect.stringContaining("no handler for msgid 7") as string });
+    expect((lines[0]!.err as { type?: string } | undefined)?.type).toBe("UnknownMsgidError");
+  });
+
   it("without onError, reports go to the logger's warn", async () => {
     const warned: { message: string; meta: Record<string, unknown> | undefined }[] = [];
     let twoWarnings!: () => void;
@@ -122,7 +151,7 @@ describe("errors are reported and the server serves on", () => {
       pool,
       logger: {
         error: () => {},
-        warn: (message, meta) => {
+        warn: (meta, message = "") => {
           if (warned.push({ message, meta }) === 2) twoWarnings();
         },
       },

@@ -77,8 +77,8 @@ describe("issue 10 defect 1: a rejecting async hook is reported like a throw", (
     let resolveLogged: () => void = () => {};
     const seen = new Promise<void>((resolve) => (resolveLogged = resolve));
     const logger: Logger = {
-      error: (message, meta) => void logged.push({ message, meta }),
-      warn: (message, meta) => {
+      error: (meta, message = "") => void logged.push({ message, meta }),
+      warn: (meta, message = "") => {
         logged.push({ message, meta });
         resolveLogged();
       },
@@ -114,11 +114,11 @@ describe("issue 10 defect 1: a rejecting async hook is reported like a throw", (
     let resolveLogged: () => void = () => {};
     const seen = new Promise<void>((resolve) => (resolveLogged = resolve));
     const logger: Logger = {
-      error: (message) => {
+      error: (_obj, message = "") => {
         logged.push(message);
         resolveLogged();
       },
-      warn: (message) => void logged.push(message),
+      warn: (_obj, message = "") => void logged.push(message),
     };
     const h = await startServer({ logger, onError: () => Promise.reject(new Error("onError boom")) });
     try {

@@ -2,7 +2,7 @@ import { connect } from "node:net";
 import { performance } from "node:perf_hooks";
 import { afterEach, describe, expect, it } from "vitest";
 import { EventLoop } from "@lars/event-loop";
-import { AddressInUseError, ServerStateError, TcpServer } from "../src/index.js";
+import { AddressInUseError, ListenAbortedError, ServerStateError, TcpServer } from "../src/index.js";
 import { InvalidArgumentError } from "@lars/iobuf";
 import { echo, patterned, startServer, teardownAll } from "./helpers/harness.js";
 
@@ -78,6 +78,27 @@ describe("listen", () => {
       expect(err).toBeInstanceOf(InvalidArgumentError);
       expect(err).toMatchObject({ code: "LARS_INVALID_ARGUMENT", field });
     }
+  });
+
+  it("listen({ signal }): an abort before listening rejects with LARS_LISTEN_ABORTED and closes the server; after, it changes nothing", async () => {
+    const loop = new EventLoop({ monitorDelay: false });
+    const early = new TcpServer(loop, { host: "127.0.0.1" });
+    await expect(early.listen({ signal: AbortSignal.abort("no") })).rejects.toMatchObject({ code: "LARS_LISTEN_ABORTED", cause: "no" });
+    const racing = new TcpServer(loop, { host: "127.0.0.1" });
+    const ac = new AbortController();
+    const pending = racing.listen({ signal: ac.signal });
+    ac.abort("changed my mind"); // the bind is still in flight
+    await expect(pending).rejects.toBeInstanceOf(ListenAbortedError);
+    await expect(racing.listen()).rejects.toMatchObject({ code: "LARS_SERVER_STATE" }); // closed by the abort
+    const late = new TcpServer(loop, { host: "127.0.0.1" });
+    const ac2 = new AbortController();
+    const { port } = await late.listen({ signal: ac2.signal });
+    ac2.abort();
+    const { connect: dial } = await import("node:net");
+    const sock = dial({ port, host: "127.0.0.1" });
+    await new Promise<void>((resolve, reject) => sock.once("connect", resolve).once("error", reject));
+    sock.destroy();
+    await loop.stop();
   });
 
   it("rejects listen() after close() with LARS_SERVER_STATE", async () => {

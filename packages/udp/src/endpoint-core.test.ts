@@ -154,7 +154,7 @@ describe("EndpointCore (no socket)", () => {
 
   it("logs an onError that throws or rejects, and never calls it again for its own failure", async () => {
     const logged: string[] = [];
-    const logger = { warn: () => {}, error: (m: string) => void logged.push(m) };
+    const logger = { warn: () => {}, error: (_obj: Record<string, unknown>, m = "") => void logged.push(m) };
     let calls = 0;
     const c = core(
       {

@@ -89,7 +89,7 @@ export class EndpointCore {
     const err = datagramError(datagram, reason, max, address, port);
     if (onDatagramDropped !== undefined) runHook("onDatagramDropped", onDatagramDropped, this.onHookError, err);
     else if (onError !== undefined) runHook("onError", onError, this.onOnErrorFailed, err, undefined);
-    else this.logger?.warn(err.message, { code: err.code, reason, address, port, length: datagram.length });
+    else this.logger?.warn({ err, code: err.code, reason, address, port, length: datagram.length }, err.message);
     return false;
   }
 
@@ -206,9 +206,9 @@ export class EndpointCore {
     }
     const logger = this.logger;
     if (logger === undefined) return;
-    const meta = { code: err.code, error: err, remoteAddress: conn?.remoteAddress, remotePort: conn?.remotePort };
-    if (err.code === "LARS_ROUTE_UNKNOWN") logger.warn(err.message, meta);
-    else logger.error(err.message, meta);
+    const meta = { err, code: err.code, remoteAddress: conn?.remoteAddress, remotePort: conn?.remotePort };
+    if (err.code === "LARS_ROUTE_UNKNOWN") logger.warn(meta, err.message);
+    else logger.error(meta, err.message);
   }
 
   /**
@@ -224,6 +224,6 @@ export class EndpointCore {
   /** `onError` itself failed: counted and logged (reporting it to `onError` again could loop). */
   private readonly onOnErrorFailed = (err: HookError): void => {
     this.hookErrors++;
-    this.logger?.error(`udp: ${err.message}`, { code: err.code, hook: err.hook, kind: err.kind, error: err.cause });
+    this.logger?.error({ err: err.cause, code: err.code, hook: err.hook, kind: err.kind }, `udp: ${err.message}`);
   };
 }

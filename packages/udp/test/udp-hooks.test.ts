@@ -79,7 +79,7 @@ describe("UDP hook failures", () => {
     const logged = new Queue<string>();
     let calls = 0;
     const { raw, port, roundTrip } = await serve({
-      logger: { warn: () => {}, error: (m: string) => logged.push(m) },
+      logger: { warn: () => {}, error: (_obj: Record<string, unknown>, m = "") => logged.push(m) },
       onError: () => {
         calls++;
         throw new Error("onError bug");

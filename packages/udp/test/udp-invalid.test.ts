@@ -94,7 +94,7 @@ describe("bad datagrams are dropped, reported, and the socket goes on serving", 
     expect(conn).toBeUndefined();
 
     const warned = new Queue<[string, Record<string, unknown> | undefined]>();
-    const logger = { warn: (m: string, meta?: Record<string, unknown>) => warned.push([m, meta]), error: vi.fn() };
+    const logger = { warn: (meta: Record<string, unknown>, m = "") => warned.push([m, meta]), error: vi.fn() };
     const b = await hostileSetup({ logger });
     await b.raw.send(rawFrame(1, -1), b.port);
     const [message, meta] = await warned.next();
@@ -169,7 +169,7 @@ describe("bad datagrams are dropped, reported, and the socket goes on serving", 
   it("logs route errors when no onError hook is given: warn for an unknown msgid, error for a handler error", async () => {
     const warned = new Queue<Record<string, unknown> | undefined>();
     const errored = new Queue<Record<string, unknown> | undefined>();
-    const logger = { warn: (_m: string, meta?: Record<string, unknown>) => warned.push(meta), error: (_m: string, meta?: Record<string, unknown>) => errored.push(meta) };
+    const logger = { warn: (meta: Record<string, unknown>) => warned.push(meta), error: (meta: Record<string, unknown>) => errored.push(meta) };
     const pair = await startPair({ logger });
     cleanups.push(pair.stop);
     pair.server.addMsgRouter(1, () => {
@@ -183,7 +183,7 @@ describe("bad datagrams are dropped, reported, and the socket goes on serving", 
 
   it("survives a hook that throws: the throw goes to the logger and serving goes on", async () => {
     const errored = new Queue<string>();
-    const logger = { warn: vi.fn(), error: (m: string) => errored.push(m) };
+    const logger = { warn: vi.fn(), error: (_obj: Record<string, unknown>, m = "") => errored.push(m) };
     const { roundTrip, raw, port } = await hostileSetup({
       logger,
       onDatagramDropped: () => {

@@ -7,8 +7,13 @@ afterEach(teardownAll);
 const OUTPUT_CAP = 1024 * 1024;
 const BIG = patterned(60_000, 1);
 const ROUND_TRIPS = 400;
-/** Generous: a round trip on loopback takes well under a millisecond when nothing else runs. */
-const P99_BOUND_MS = 200;
+/**
+ * What this proves is that the good client is never stuck behind the slow peer (that would be
+ * seconds, or a timeout), not a latency figure: a round trip on loopback takes well under a
+ * millisecond when nothing else runs, but CI runs every package's tests at once on 2 cores and
+ * 217 ms was seen there. Latency figures belong to `npm run bench`.
+ */
+const P99_BOUND_MS = 1000;
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;

@@ -1,2 +1,0 @@
-// lars-api-qps: to be written.
-export {};

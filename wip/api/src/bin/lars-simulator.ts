@@ -1,2 +1,0 @@
-// lars-simulator: to be written.
-export {};

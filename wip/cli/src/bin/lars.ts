@@ -1,2 +1,0 @@
-// lars: to be written.
-export {};

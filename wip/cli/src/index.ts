@@ -1,2 +1,0 @@
-/** @packageDocumentation The lars command: lars up (the whole system in one command), lars route, lars dns|reporter|agent. */
-export const PACKAGE_NAME = "@lars/cli";
