@@ -5,14 +5,17 @@ import { MsgId, getRouteRequestCodec, getRouteResponseCodec, type HostInfo } fro
 import type { NetConnection } from "@lars/codec";
 import { TcpServer } from "@lars/tcp-server";
 import { DnsReloadError, DnsStateError, DnsStoreUnavailableError } from "./errors.js";
-import { diffRouteTables, parseRouteKey, routeKey, type DnsRouteTable } from "./routes.js";
-import type { DnsLogger, DnsStore } from "./store-port.js";
+import { diffRouteTables, parseRouteKey, routeKey, type DnsRoute, type DnsRouteTable } from "./routes.js";
+import type { DnsLogger, DnsRouteChange, DnsStore } from "./store-port.js";
 import { SubscriptionRegistry } from "./subscriptions.js";
+import type { DnsTableLoader } from "./worker-table-loader.js";
 
 /** Default TCP port of the Lars DNS service (the C++ `conf/lars_dns.conf`). */
 export const DEFAULT_DNS_PORT = 7778;
 /** Default address: services bind loopback unless told otherwise. */
 export const DEFAULT_DNS_HOST = "127.0.0.1";
+/** Default `[metrics] port` of `lars-dns` (`/metrics`, `/status`, `/healthz`). */
+export const DEFAULT_DNS_METRICS_PORT = 9778;
 
 /** Options of {@link DnsServer}. Times in milliseconds. */
 export interface DnsServerOptions {
@@ -32,6 +35,19 @@ export interface DnsServerOptions {
   readonly fullReloadMs?: number;
   /** Longest wait between retries after failed reloads (the backoff doubles from `pollIntervalMs`). Default 30000. */
   readonly maxBackoffMs?: number;
+  /**
+   * Whether processed `RouteChange` rows are deleted (as the C++ service does). Default true. Pushes never
+   * depend on them (the reloaded table is diffed against the served one), so several instances on one
+   * database lose nothing when one clears them; set false when C++ `lars_dns` instances share the database
+   * and should see every row (they then clear them).
+   */
+  readonly clearRouteChanges?: boolean;
+  /**
+   * Where whole reloads (start, a `RouteChange` gap, every `fullReloadMs`) are done instead of
+   * `store.loadRoutes()` on this thread: a `WorkerTableLoader` loads and diffs on a worker thread, so
+   * the reactor applies only the routes that changed. Not closed by the server. Default none.
+   */
+  readonly tableLoader?: DnsTableLoader;
   /** Most routes one connection may subscribe to; queries past it are answered but not subscribed (counted). Default 10000. */
   readonly maxRoutesPerConn?: number;
   /** Where reports go (`warn`, `error`). Default silent. */
@@ -52,14 +68,22 @@ export interface DnsServerStats {
   readonly routes: number;
   /** `RouteVersion` of the table served now. */
   readonly version: number;
-  /** Successful reloads (after the initial load). */
+  /** Successful reloads (after the initial load), whole or incremental. */
   readonly reloads: number;
-  /** Failed reloads (each reported; the last good table kept serving). */
+  /** Of those, the ones that re-read only the routes of new `RouteChange` rows. */
+  readonly incrementalReloads: number;
+  /** Failed reloads (the first of an outage reported at `warn`, the others at `debug`; the last good table kept serving). */
   readonly reloadFailures: number;
+  /** Whether the last reload failed (the store is considered down until one succeeds). */
+  readonly storeDown: boolean;
+  /** The wait before the next retry while the store is down (doubling up to `maxBackoffMs`), 0 when up. */
+  readonly backoffMs: number;
   /** Bodies that did not decode (reported, not answered). */
   readonly badRequests: number;
   /** Subscriptions held now (connection × route). */
   readonly subscriptions: number;
+  /** Connections holding at least one subscription now. */
+  readonly subscribers: number;
   /** Subscriptions refused at `maxRoutesPerConn`. */
   readonly subscriptionsRefused: number;
 }
@@ -72,11 +96,14 @@ const EMPTY_HOSTS: readonly HostInfo[] = [];
  * asking connection to that route until it closes, and pushes a fresh
  * `GetRouteResponse` to every subscriber when the route changes.
  *
- * The table is reloaded whole and swapped in only when the reload succeeded:
- * when `RouteVersion` moves (polled every `pollIntervalMs`), every
- * `fullReloadMs`, and at once when the store reports an admin change made in
- * this process. A failed reload is reported and retried with backoff; the last
- * good table keeps serving.
+ * The table is synced when `RouteVersion` moves (polled every `pollIntervalMs`),
+ * every `fullReloadMs` (whole), and at once when the store reports an admin
+ * change made in this process: only the routes of new `RouteChange` rows are
+ * re-read when none is missing, else the whole table is reloaded and diffed
+ * against the served one, so pushes never depend on rows another instance may
+ * have cleared. Nothing is swapped in unless the reads succeeded. A failed sync
+ * is reported once per outage and retried with backoff; the last good table
+ * keeps serving.
  */
 export class DnsServer {
   readonly loop: EventLoop;
@@ -88,9 +115,13 @@ export class DnsServer {
   readonly #pollIntervalMs: number;
   readonly #fullReloadMs: number;
   readonly #maxBackoffMs: number;
+  readonly #clearChanges: boolean;
+  readonly #loader: DnsTableLoader | undefined;
   readonly #host: string;
   readonly #port: number;
-  #table: DnsRouteTable = new Map();
+  #table = new Map<string, DnsRoute>();
+  /** Highest RouteChange id read, when known: the next rows continue from it unless someone else cleared some. */
+  #lastChangeId: number | undefined;
   #version = -1;
   #state: "new" | "starting" | "running" | "closed" = "new";
   #timers: TimerHandle[] = [];
@@ -100,11 +131,13 @@ export class DnsServer {
   #pending: "none" | "poll" | "force" = "none";
   #backoffMs = 0;
   #retryAt = 0;
+  #outage: { since: number; failures: number } | undefined;
   #lastFullAt = 0;
   #queries = 0;
   #pushes = 0;
   #pushFailures = 0;
   #reloads = 0;
+  #incrementalReloads = 0;
   #reloadFailures = 0;
   #badRequests = 0;
 
@@ -115,6 +148,8 @@ export class DnsServer {
     this.#pollIntervalMs = positive("pollIntervalMs", options.pollIntervalMs ?? 1000);
     this.#fullReloadMs = positive("fullReloadMs", options.fullReloadMs ?? 10_000);
     this.#maxBackoffMs = positive("maxBackoffMs", options.maxBackoffMs ?? 30_000);
+    this.#clearChanges = options.clearRouteChanges ?? true;
+    this.#loader = options.tableLoader;
     this.#host = options.host ?? DEFAULT_DNS_HOST;
     this.#port = options.port ?? DEFAULT_DNS_PORT;
     this.#subs = new SubscriptionRegistry(options.maxRoutesPerConn ?? 10_000);
@@ -144,13 +179,12 @@ export class DnsServer {
     this.#state = "starting";
     try {
       const version = await this.#store.getRouteVersion();
-      const table = await this.#store.loadRoutes();
-      this.#table = table;
+      this.#table = this.#loader !== undefined ? tableOfDelta((await this.#loader.reload()).changed) : mutable(await this.#store.loadRoutes());
       this.#version = version;
       // Changes before our start are in the table already.
-      const changes = await this.#store.loadRouteChanges();
-      const last = changes.at(-1);
-      if (last !== undefined) await this.#store.clearRouteChanges(last.id);
+      const last = (await this.#store.loadRouteChanges()).at(-1);
+      this.#lastChangeId = last?.id;
+      if (last !== undefined && this.#clearChanges) await this.#store.clearRouteChanges(last.id);
     } catch (err) {
       this.#state = "new";
       throw new DnsStoreUnavailableError(err);
@@ -165,8 +199,9 @@ export class DnsServer {
     }
     this.#state = "running";
     this.#lastFullAt = Date.now();
+    // An admin change committed by this process: sync now (RouteVersion has moved), without waiting for the poll.
     this.#unsubscribe = this.#store.onRouteChange(() => {
-      void this.requestReload(true);
+      void this.requestReload();
     });
     this.#timers.push(this.loop.runEvery(this.#pollIntervalMs, () => this.#tick()));
     return address;
@@ -183,7 +218,8 @@ export class DnsServer {
   }
 
   /**
-   * Asks for a reload now (`force`: even if `RouteVersion` did not move).
+   * Syncs now, as a poll does (incremental when the new `RouteChange` rows are complete); `force`: a whole
+   * reload and diff even if `RouteVersion` did not move.
    * Coalesces with a running one. Resolves when the table is current (never
    * rejects; failures are reported and counted).
    */
@@ -207,9 +243,13 @@ export class DnsServer {
       routes: this.#table.size,
       version: this.#version,
       reloads: this.#reloads,
+      incrementalReloads: this.#incrementalReloads,
       reloadFailures: this.#reloadFailures,
+      storeDown: this.#outage !== undefined,
+      backoffMs: this.#backoffMs,
       badRequests: this.#badRequests,
       subscriptions: this.#subs.size,
+      subscribers: this.#subs.connectionCount,
       subscriptionsRefused: this.#subs.refused,
     };
   }
@@ -246,41 +286,110 @@ export class DnsServer {
     }
   }
 
+  /**
+   * One sync. When `RouteVersion` moved and the new `RouteChange` rows continue without a gap from the last
+   * one read, only their routes are re-read (`listRoutes`) and patched in: O(changed routes), whatever the
+   * size of the table. Otherwise (rows missing: cleared by another instance or a C++ lars_dns, or a writer
+   * that bumps the version without a row; a forced or periodic reload; a store without `listRoutes`) the
+   * whole table is reloaded and diffed against the served one, and every route that differs is pushed.
+   */
   async #syncOnce(force: boolean): Promise<void> {
     let version: number;
-    let table: DnsRouteTable;
+    let table: Map<string, DnsRoute> | undefined;
+    let patch: Map<string, DnsRoute | undefined> | undefined;
     let changed: Set<string>;
     let lastChangeId: number | undefined;
+    let whole = false;
     try {
       version = await this.#store.getRouteVersion();
-      if (!force && version === this.#version) return;
+      if (!force && version === this.#version && this.#outage === undefined) return;
       const changes = await this.#store.loadRouteChanges();
-      table = await this.#store.loadRoutes();
-      changed = new Set(diffRouteTables(this.#table, table));
-      for (const c of changes) changed.add(routeKey(c.modid, c.cmdid));
-      lastChangeId = changes.at(-1)?.id;
+      lastChangeId = changes.at(-1)?.id ?? this.#lastChangeId;
+      const known = this.#lastChangeId;
+      const fresh = known === undefined ? changes : changes.filter((c) => c.id > known);
+      const listRoutes = this.#store.listRoutes?.bind(this.#store);
+      if (!force && listRoutes !== undefined && known !== undefined && version !== this.#version && contiguousAfter(known, fresh)) {
+        patch = new Map();
+        for (const c of fresh) {
+          const key = routeKey(c.modid, c.cmdid);
+          if (patch.has(key)) continue;
+          const [route] = await listRoutes({ modid: c.modid, cmdid: c.cmdid });
+          patch.set(key, route !== undefined && route.hosts.length > 0 ? route : undefined);
+        }
+        // The rows' routes are pushed even when their hosts came back to what is served (as the C++ service does).
+        changed = new Set(patch.keys());
+      } else if (this.#loader !== undefined) {
+        // Loaded and diffed off this thread: apply only what differs (unless the loader answered the whole table).
+        const delta = await this.#loader.reload();
+        whole = true;
+        if (delta.full) {
+          table = tableOfDelta(delta.changed);
+          changed = new Set(diffRouteTables(this.#table, table));
+        } else {
+          patch = new Map(delta.changed);
+          changed = new Set(patch.keys());
+        }
+        for (const c of fresh) changed.add(routeKey(c.modid, c.cmdid));
+      } else {
+        table = mutable(await this.#store.loadRoutes());
+        whole = true;
+        changed = new Set(diffRouteTables(this.#table, table));
+        for (const c of fresh) changed.add(routeKey(c.modid, c.cmdid));
+      }
     } catch (err) {
-      this.#reloadFailures++;
-      this.#backoffMs = Math.min(this.#maxBackoffMs, this.#backoffMs === 0 ? this.#pollIntervalMs : this.#backoffMs * 2);
-      this.#retryAt = Date.now() + this.#backoffMs;
-      const error = new DnsReloadError(err);
-      this.#logger?.warn({ err: error, code: error.code, retryInMs: this.#backoffMs }, error.message);
+      this.#reloadFailed(err);
       return;
     }
     if (this.#state !== "running") return;
-    this.#table = table;
+    if (patch !== undefined) {
+      for (const [key, route] of patch) {
+        if (route === undefined) this.#table.delete(key);
+        else this.#table.set(key, route);
+      }
+      if (!whole) {
+        this.#incrementalReloads++;
+        this.#loader?.patched(patch);
+      }
+    } else if (table !== undefined) {
+      this.#table = table;
+    }
+    this.#lastChangeId = lastChangeId;
     this.#version = version;
     this.#reloads++;
     this.#backoffMs = 0;
     this.#retryAt = 0;
-    if (force) this.#lastFullAt = Date.now();
+    if (this.#outage !== undefined) {
+      const { since, failures } = this.#outage;
+      this.#outage = undefined;
+      const fields = { downMs: Date.now() - since, failures, version, routes: this.#table.size };
+      const msg = "route store available again: table reloaded";
+      if (this.#logger?.info !== undefined) this.#logger.info(fields, msg);
+      else this.#logger?.warn(fields, msg);
+    }
+    if (whole) this.#lastFullAt = Date.now();
     for (const key of changed) this.#push(key);
-    if (lastChangeId !== undefined) {
+    if (lastChangeId !== undefined && this.#clearChanges) {
       try {
         await this.#store.clearRouteChanges(lastChangeId);
       } catch (err) {
         this.#logger?.warn({ err, code: isLarsError(err) ? err.code : undefined }, "cannot clear processed RouteChange rows");
       }
+    }
+  }
+
+  /** A failed reload: back off (doubling from the poll interval up to maxBackoffMs); report the first of an outage once. */
+  #reloadFailed(err: unknown): void {
+    this.#reloadFailures++;
+    this.#backoffMs = Math.min(this.#maxBackoffMs, this.#backoffMs === 0 ? this.#pollIntervalMs : this.#backoffMs * 2);
+    this.#retryAt = Date.now() + this.#backoffMs;
+    const error = new DnsReloadError(err);
+    const fields = { err: error, code: error.code, retryInMs: this.#backoffMs };
+    if (this.#outage === undefined) {
+      this.#outage = { since: Date.now(), failures: 1 };
+      this.#logger?.warn(fields, error.message);
+    } else {
+      this.#outage.failures++;
+      this.#logger?.debug?.({ ...fields, failures: this.#outage.failures }, error.message);
     }
   }
 
@@ -319,6 +428,23 @@ export class DnsServer {
     const hosts = this.#table.get(key)?.hosts ?? EMPTY_HOSTS;
     conn.sendMessage(getRouteResponseCodec.encode({ modid, cmdid, host: [...hosts] }), MsgId.GetRouteResponse);
   }
+}
+
+/** Whether `rows` (by id) are non-empty and continue `lastId` without a gap. */
+function contiguousAfter(lastId: number, rows: readonly DnsRouteChange[]): boolean {
+  if (rows.length === 0) return false;
+  for (let i = 0; i < rows.length; i++) if (rows[i]!.id !== lastId + 1 + i) return false;
+  return true;
+}
+
+function tableOfDelta(changed: ReadonlyMap<string, DnsRoute | undefined>): Map<string, DnsRoute> {
+  const table = new Map<string, DnsRoute>();
+  for (const [key, route] of changed) if (route !== undefined) table.set(key, route);
+  return table;
+}
+
+function mutable(table: DnsRouteTable): Map<string, DnsRoute> {
+  return table instanceof Map ? (table as Map<string, DnsRoute>) : new Map(table);
 }
 
 function positive(name: string, value: number): number {

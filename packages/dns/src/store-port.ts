@@ -1,4 +1,4 @@
-import type { DnsRouteTable } from "./routes.js";
+import type { DnsRoute, DnsRouteTable } from "./routes.js";
 
 /** One row of `RouteChange`, as `RouteChange` of `@lars/store`. */
 export interface DnsRouteChange {
@@ -25,6 +25,11 @@ export interface DnsStore {
   loadRouteChanges(): Promise<readonly DnsRouteChange[]>;
   clearRouteChanges(upToId: number): Promise<void>;
   onRouteChange(listener: (change: DnsRouteChangeEvent) => void): () => void;
+  /**
+   * The routes matching a filter (a `LarsStore` has it). When present, a sync whose new `RouteChange` rows
+   * are all there re-reads only their routes instead of the whole table.
+   */
+  listRoutes?(filter: { modid?: number; cmdid?: number }): Promise<readonly DnsRoute[]>;
 }
 
 /** The pino-shaped logger the server reports through. */

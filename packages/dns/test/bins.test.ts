@@ -48,7 +48,7 @@ describe("bins without a store", () => {
   it("bad usage exits 2 with one stderr line", async () => {
     for (const args of [["add", "1", "x", "1.2.3.4", "80"], ["add", "1", "1", "1.2.3", "80"], ["frob"], [], ["list", "1"], ["--bogus"]]) {
       const r = await run("lars-route", args);
-      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(2);
       expect(r.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);
       expect(r.stderr).toMatch(/^lars-route: /);
     }
@@ -67,7 +67,7 @@ describe("bins without a store", () => {
 describe.skipIf(openStore === undefined)("bins on a SQLite file (skipped while @lars/store has no openStore)", () => {
   it("lars-route add/list/del, lars-dns serves and pushes, SIGTERM → exit 0", async () => {
     const conf = join(dir, "lars_dns.conf");
-    writeFileSync(conf, "[reactor]\nip = 127.0.0.1\nport = 0\n[store]\ntype = sqlite\npath = bins.db\n[dns]\npoll_interval_ms = 100\n");
+    writeFileSync(conf, "[reactor]\nip = 127.0.0.1\nport = 0\n[store]\ntype = sqlite\npath = bins.db\n[dns]\npoll_interval_ms = 100\n[metrics]\nport = 0\n");
     const add = await run("lars-route", ["add", "90001", "1", "10.0.0.1", "8080", "--config", conf]);
     expect(add.code, add.stderr).toBe(0);
     const list = await run("lars-route", ["list", "90001", "1", "--config", conf]);
@@ -78,12 +78,13 @@ describe.skipIf(openStore === undefined)("bins on a SQLite file (skipped while @
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
     try {
-      const port = await new Promise<number>((resolve, reject) => {
+      const [port, metricsUrl] = await new Promise<[number, string]>((resolve, reject) => {
         let out = "";
         child.stdout.on("data", (d: Buffer) => {
           out += d.toString();
           const m = /listening on 127\.0\.0\.1:(\d+)/.exec(out);
-          if (m) resolve(Number(m[1]));
+          const h = /metrics on (http:\/\/127\.0\.0\.1:\d+)\/metrics\n/.exec(out);
+          if (m && h) resolve([Number(m[1]), h[1]!]);
         });
         void exited.then((code) => reject(new Error(`lars-dns exited ${code}: ${stderr}`)));
       });
@@ -99,6 +100,15 @@ describe.skipIf(openStore === undefined)("bins on a SQLite file (skipped while @
         const pushed = await agent.next((r) => r.modid === 90001 && r.host.length === 0, from);
         expect(pushed.host).toEqual([]);
         expect(MsgId.GetRouteResponse).toBe(2);
+
+        const status = (await (await fetch(`${metricsUrl}/status`)).json()) as Record<string, unknown>;
+        expect(status).toMatchObject({ service: "dns", version: "0.1.0", pid: child.pid, routes: 0, subscribers: 1, pushes: 1 });
+        expect(status.routeVersion).toBeGreaterThanOrEqual(2);
+        expect(status.stats).toMatchObject({ connections: 1, subscriptions: 1, queries: 1, pushes: 1 });
+        expect((await fetch(`${metricsUrl}/healthz`)).status).toBe(200);
+        const metrics = await (await fetch(`${metricsUrl}/metrics`)).text();
+        expect(metrics).toMatch(/^lars_dns_pushes 1$/m);
+        expect(metrics).toMatch(/^lars_dns_subscribers 1$/m);
       } finally {
         await agent.close();
       }

@@ -85,6 +85,15 @@ describe("DnsServer (memory store, real sockets)", () => {
     expect(logger.warns.some((w) => w.obj.code === "LARS_PAYLOAD_DECODE")).toBe(true);
   });
 
+  it("answers an empty-body GetRouteRequest (proto3 for modid 0, cmdid 0), which the C++ server aborts on", async () => {
+    const store = new MemoryStore();
+    store.setHosts(0, 0, [{ ip: 7, port: 7 }]);
+    const { dns, agent } = await setup(store);
+    agent.client.sendMessage(new Uint8Array(0), MsgId.GetRouteRequest);
+    expect(await agent.next((r) => r.modid === 0 && r.cmdid === 0)).toEqual({ modid: 0, cmdid: 0, host: [{ ip: 7, port: 7 }] });
+    expect(dns.stats()).toMatchObject({ queries: 1, badRequests: 0, subscriptions: 1, connections: 1 });
+  });
+
   it("keeps serving the last good table when a reload fails, then recovers", async () => {
     const store = new MemoryStore();
     store.setHosts(5, 1, [{ ip: 1, port: 1 }]);

@@ -1,7 +1,16 @@
 // lars-dns: the Lars DNS service. `lars-dns --config FILE`.
+import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
-import { createLogger, emptyServiceConfig, onShutdownSignals, readServiceConfig, runBin, BinUsageError } from "@lars/service";
-import { DnsServer, DnsStoreUnavailableError, dnsOptionsFromConfig } from "../index.js";
+import {
+  createLogger,
+  emptyServiceConfig,
+  onShutdownSignals,
+  readServiceConfig,
+  runBin,
+  startServiceEndpoint,
+  BinUsageError,
+} from "@lars/service";
+import { DEFAULT_DNS_METRICS_PORT, DnsServer, DnsStoreUnavailableError, WorkerTableLoader, dnsOptionsFromConfig } from "../index.js";
 import { openBinStore } from "./open-store.js";
 
 const USAGE = `usage: lars-dns [--config FILE]
@@ -12,10 +21,15 @@ The Lars DNS service: answers GetRouteRequest (msgid 1) with GetRouteResponse
   --config FILE  a lars_dns.conf: [reactor] ip (127.0.0.1), port (7778), maxConn;
                  [store] type = sqlite (default) | mysql, path (lars.db beside the file);
                  [mysql] db_host, db_port, db_user, db_passwd, db_name;
-                 [dns] poll_interval_ms (1000), full_reload_ms (10000)
+                 [dns] poll_interval_ms (1000), full_reload_ms (10000), max_backoff_ms (30000),
+                 clear_route_changes (true; false beside C++ lars_dns instances),
+                 load_in_worker (true: whole reloads on a worker thread);
+                 [metrics] ip (127.0.0.1), port (9778; 0 = any free), enabled (true)
   -h, --help     show this help
 
-Prints "listening on HOST:PORT" once it serves. SIGINT/SIGTERM: graceful stop, exit 0.
+Prints "listening on HOST:PORT" once it serves and "metrics on
+http://HOST:PORT/metrics" (/metrics, /status, /healthz) unless [metrics]
+enabled = false. SIGINT/SIGTERM: graceful stop, exit 0.
 A store that cannot be read at start: one line on stderr, exit 1.`;
 
 async function main(): Promise<void> {
@@ -38,13 +52,18 @@ async function main(): Promise<void> {
   } catch (err) {
     throw new DnsStoreUnavailableError(err);
   }
+  // Whole reloads on a worker thread: SQLite's load is synchronous (about half a second per 100k routes).
+  const loader = config.getBool("dns", "load_in_worker", true) ? new WorkerTableLoader(options.store) : undefined;
   const dns = new DnsServer({
+    ...(loader !== undefined ? { tableLoader: loader } : {}),
     store,
     host: options.host,
     port: options.port,
     ...(options.maxConn !== undefined ? { maxConn: options.maxConn } : {}),
     pollIntervalMs: config.getNumber("dns", "poll_interval_ms", 1000),
     fullReloadMs: config.getNumber("dns", "full_reload_ms", 10_000),
+    maxBackoffMs: config.getNumber("dns", "max_backoff_ms", 30_000),
+    clearRouteChanges: config.getBool("dns", "clear_route_changes", true),
     logger,
   });
   let address;
@@ -52,17 +71,41 @@ async function main(): Promise<void> {
     address = await dns.start();
   } catch (err) {
     await dns.close();
+    await loader?.close();
+    await store.close().catch(() => {});
+    throw err;
+  }
+  const version = (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
+  let http;
+  try {
+    http = await startServiceEndpoint(config, {
+      service: "dns",
+      version,
+      defaultPort: DEFAULT_DNS_METRICS_PORT,
+      stats: () => dns.stats(),
+      status: () => {
+        const s = dns.stats();
+        // `version` stays the package version (every service's /status has it); the route version is `routeVersion`.
+        return { routes: s.routes, subscribers: s.subscribers, routeVersion: s.version, pushes: s.pushes };
+      },
+    });
+  } catch (err) {
+    await dns.close();
+    await loader?.close();
     await store.close().catch(() => {});
     throw err;
   }
   onShutdownSignals(
     async () => {
+      await http?.close();
       await dns.close();
+      await loader?.close();
       await store.close();
     },
     { logger },
   );
   process.stdout.write(`listening on ${address.address}:${address.port}\n`);
+  if (http !== undefined) process.stdout.write(`metrics on http://${http.host}:${http.port}/metrics\n`);
 }
 
 runBin(main, { name: "lars-dns" });
