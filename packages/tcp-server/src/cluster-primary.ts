@@ -17,6 +17,15 @@ export interface PrimaryEvents {
   report(err: LarsError): void;
   refused(info: { remoteAddress: string | undefined; remotePort: number | undefined }): void;
   workerExit(info: WorkerExitInfo): void;
+  workerReady(info: WorkerReadyInfo): void;
+}
+
+/** A worker process that has booted and is about to be handed connections. */
+export interface WorkerReadyInfo {
+  readonly workerId: number;
+  readonly pid: number | undefined;
+  /** True for a worker forked to replace one that ended or was stopped from outside. */
+  readonly replacement: boolean;
 }
 
 /** A worker process that ended while the server was running. */
@@ -46,6 +55,8 @@ interface WorkerSlot {
   pendingTasks: number;
   /** Runs when one of those completes: made once per worker, not per task. */
   taskSent: () => void;
+  /** Forked after the first boot (to replace a worker). */
+  replacement: boolean;
 }
 
 /** Crashes within this window that stop automatic replacement (a worker that dies at start-up). */
@@ -75,6 +86,8 @@ export class ClusterPrimary {
   private lastWorkerStats = new Map<number, TcpServerStats>();
   private readonly statsWaiters = new Map<number, { pending: Set<number>; done: () => void }>();
   private onAllReady: (() => void) | undefined;
+  /** The first workers are forked: later forks are replacements. */
+  private booted = false;
   private onBootFailed: ((err: Error) => void) | undefined;
 
   constructor(
@@ -104,6 +117,7 @@ export class ClusterPrimary {
     });
     cluster.on("exit", this.onExit);
     for (let i = 0; i < this.workerCount; i++) this.fork();
+    this.booted = true;
     try {
       await allReady;
     } catch (err) {
@@ -214,6 +228,7 @@ export class ClusterPrimary {
   }
 
   private fork(): void {
+    const replacement = this.booted;
     const worker = cluster.fork({ [WORKER_ENV]: "1" });
     const slot: WorkerSlot = {
       worker,
@@ -224,6 +239,7 @@ export class ClusterPrimary {
       draining: false,
       pendingTasks: 0,
       taskSent: () => void slot.pendingTasks--,
+      replacement,
     };
     this.slots.set(worker.id, slot);
     worker.on("message", (msg: unknown) => this.onMessage(slot, msg));
@@ -236,6 +252,9 @@ export class ClusterPrimary {
     switch (m.lars) {
       case "ready": {
         slot.ready = true;
+        // Before it joins the round-robin: a task sent from this hook reaches the worker ahead of its
+        // first connection (one IPC channel, in order), so it can hand the worker its state first.
+        this.events.workerReady({ workerId: slot.worker.id, pid: slot.worker.process.pid, replacement: slot.replacement });
         this.rr = [...this.slots.values()].filter((s) => s.ready);
         const a = this.address!;
         slot.worker.send({ lars: "hello", address: { address: a.address, family: a.family, port: a.port } } satisfies PrimaryToWorker);

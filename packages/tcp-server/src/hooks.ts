@@ -1,6 +1,6 @@
 import type { LarsError } from "@lars/iobuf";
 import type { CloseReason, TcpConn } from "@lars/tcp-conn";
-import type { WorkerExitInfo } from "./cluster-primary.js";
+import type { WorkerExitInfo, WorkerReadyInfo } from "./cluster-primary.js";
 
 /**
  * The server's hooks: `on*` fields of {@link TcpServerOptions}. Each runs on
@@ -38,4 +38,12 @@ export interface TcpServerHooks {
    * code) is replaced unless workers keep dying at start-up.
    */
   onWorkerExit?: (info: WorkerExitInfo) => void | Promise<void>;
+  /**
+   * Primary only: a worker (a first one or a replacement) has booted and is
+   * about to be handed connections. A task sent to it from this hook
+   * (`sendTask(name, payload, info.workerId)`, synchronously) reaches it
+   * before its first connection: the way to give a worker the state it
+   * serves from (a route table) before it answers anyone.
+   */
+  onWorkerReady?: (info: WorkerReadyInfo) => void | Promise<void>;
 }

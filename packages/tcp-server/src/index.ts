@@ -1,6 +1,6 @@
 export { TcpServer } from "./tcp-server.js";
 export type { BroadcastResult, ServerRole } from "./tcp-server.js";
-export type { WorkerExitInfo } from "./cluster-primary.js";
+export type { WorkerExitInfo, WorkerReadyInfo } from "./cluster-primary.js";
 export { TaskError } from "./task-registry.js";
 export type { TaskHandler } from "./task-registry.js";
 export type { TcpServerHooks } from "./hooks.js";
@@ -11,3 +11,4 @@ export type { TcpServerStats } from "./server-stats.js";
 export { HookError, ServerStateError, WorkerBootError, ListenError, AddressInUseError, ListenAbortedError } from "./errors.js";
 export { TcpConn } from "@lars/tcp-conn";
 export type { CloseReason, TcpConnOptions } from "@lars/tcp-conn";
+export { isServerWorker } from "./process-role.js";

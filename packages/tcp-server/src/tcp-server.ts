@@ -11,7 +11,7 @@ import type { EventLoop, LoopResource, TimerHandle } from "@lars/event-loop";
 import { TcpConn } from "@lars/tcp-conn";
 import type { CloseReason, TcpConnOwner } from "@lars/tcp-conn";
 import { ClusterPrimary } from "./cluster-primary.js";
-import type { WorkerExitInfo } from "./cluster-primary.js";
+import type { WorkerExitInfo, WorkerReadyInfo } from "./cluster-primary.js";
 import { ClusterWorker } from "./cluster-worker.js";
 import { HookError, ListenAbortedError, ServerStateError, listenError } from "./errors.js";
 import { WORKER_ENV } from "./ipc-messages.js";
@@ -86,6 +86,7 @@ export class TcpServer implements LoopResource, TcpConnOwner {
           report: (err) => this.report(err, undefined),
           refused: (info) => this.callHook("onConnRefused", undefined, this.hooks.onConnRefused, info),
           workerExit: (info: WorkerExitInfo) => this.callHook("onWorkerExit", undefined, this.hooks.onWorkerExit, info),
+          workerReady: (info: WorkerReadyInfo) => this.callHook("onWorkerReady", undefined, this.hooks.onWorkerReady, info),
         });
       } else if (process.env[WORKER_ENV] === "1") {
         this.role = "worker";

@@ -76,6 +76,8 @@ describe("TcpServer with workers: 2 (node:cluster)", () => {
     const listening = await primary.next("listening");
     const port = listening.port as number;
     expect(listening.workers).toHaveLength(2);
+    const firstReady = await primary.next("worker-ready");
+    expect(firstReady).toMatchObject({ replacement: false });
 
     // Round-robin: connections land on both workers (never the primary).
     const a = await askPid(port);
@@ -111,13 +113,20 @@ describe("TcpServer with workers: 2 (node:cluster)", () => {
     // The replacement joins the round-robin once it reports ready: probe until both workers answer.
     for (let i = 0; i < 200 && served.size < 2; i++) {
       const probe = await RawClient.connect(port);
+      // onWorkerReady's task reached the worker before this connection did, the replacement's too.
+      const [statePid, state] = (await probe.roundTrip(5, "")).body.toString().split(":");
+      expect(state).toMatch(/^w\d+$/);
       const reply = await probe.roundTrip(4, "");
       const [pid, marked] = reply.body.toString().split(":");
+      expect(pid).toBe(statePid);
       served.add(Number(pid));
       // The surviving worker ran the task; the replacement (forked after it) did not.
       expect(marked).toBe(Number(pid) === survivor ? "yes" : "no");
       await probe.destroy();
     }
+    const replacementReady = await primary.next("worker-ready", before);
+    expect(replacementReady).toMatchObject({ replacement: true });
+    expect(replacementReady.workerId).not.toBe(exit.workerId);
     expect(served.has(a.pid)).toBe(false);
     expect(served.size).toBe(2);
 
