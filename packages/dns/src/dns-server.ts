@@ -3,12 +3,13 @@ import { isLarsError } from "@lars/iobuf";
 import { EventLoop, type TimerHandle } from "@lars/event-loop";
 import { MsgId, getRouteRequestCodec, getRouteResponseCodec, type HostInfo } from "@lars/proto";
 import type { NetConnection } from "@lars/codec";
-import { TcpServer } from "@lars/tcp-server";
+import { TaskError, TcpServer, type ServerRole, type WorkerReadyInfo } from "@lars/tcp-server";
 import { DnsReloadError, DnsStateError, DnsStoreUnavailableError } from "./errors.js";
 import { diffRouteTables, parseRouteKey, routeKey, type DnsRoute, type DnsRouteTable } from "./routes.js";
 import type { DnsLogger, DnsRouteChange, DnsStore } from "./store-port.js";
 import { SubscriptionRegistry } from "./subscriptions.js";
 import type { DnsTableLoader } from "./worker-table-loader.js";
+import { PATCH_TASK, TABLE_TASK, fromWireRoute, isWorkerSyncPayload, wireRoute, type WireRoute, type WorkerSyncPayload } from "./worker-sync.js";
 
 /** Default TCP port of the Lars DNS service (the C++ `conf/lars_dns.conf`). */
 export const DEFAULT_DNS_PORT = 7778;
@@ -19,8 +20,20 @@ export const DEFAULT_DNS_METRICS_PORT = 9778;
 
 /** Options of {@link DnsServer}. Times in milliseconds. */
 export interface DnsServerOptions {
-  /** The route database (a `LarsStore` of `@lars/store`). The server does not close it. */
-  readonly store: DnsStore;
+  /**
+   * The route database (a `LarsStore` of `@lars/store`). The server does not close it. Required, except
+   * in the workers of a multi-worker server (`isServerWorker()` of `@lars/tcp-server`): they never read
+   * the database; the primary sends them the table.
+   */
+  readonly store?: DnsStore;
+  /**
+   * Worker processes serving the connections (C++ `threadNum`; `TcpServer` `workers`). 0 (default): one
+   * process. With N > 0 the same program runs in a primary, which alone reads and polls the database, and
+   * N workers, which each hold a copy of the table sent by the primary (whole when a worker boots, then
+   * every change) and push to their own subscribers: every subscriber gets every push, whichever worker
+   * holds it, and the database is polled once.
+   */
+  readonly workers?: number;
   /** The loop to run on; default a new one, stopped by {@link DnsServer.close}. */
   readonly loop?: EventLoop;
   /** Address to listen on. Default `127.0.0.1`. */
@@ -86,6 +99,17 @@ export interface DnsServerStats {
   readonly subscribers: number;
   /** Subscriptions refused at `maxRoutesPerConn`. */
   readonly subscriptionsRefused: number;
+  /**
+   * Which process this is: `single`, or with workers the `primary` (it polls, syncs and sends the table;
+   * its queries, pushes and subscriptions are 0, they are counted in each worker) or a `worker`.
+   */
+  readonly role: ServerRole;
+  /** Primary: workers ready to serve now (0 elsewhere). */
+  readonly workers: number;
+  /** Primary: table syncs sent to workers (one per changed batch, or a whole table to a booting worker). */
+  readonly workerSyncs: number;
+  /** Primary: syncs a worker's channel refused (backlog); the whole table is sent again at the next poll. */
+  readonly workerSyncFailures: number;
 }
 
 const EMPTY_HOSTS: readonly HostInfo[] = [];
@@ -108,7 +132,8 @@ const EMPTY_HOSTS: readonly HostInfo[] = [];
 export class DnsServer {
   readonly loop: EventLoop;
   readonly #ownsLoop: boolean;
-  readonly #store: DnsStore;
+  readonly #store: DnsStore | undefined;
+  readonly #role: ServerRole;
   readonly #logger: DnsLogger | undefined;
   readonly #server: TcpServer;
   readonly #subs: SubscriptionRegistry<NetConnection>;
@@ -140,6 +165,10 @@ export class DnsServer {
   #incrementalReloads = 0;
   #reloadFailures = 0;
   #badRequests = 0;
+  #workerSyncs = 0;
+  #workerSyncFailures = 0;
+  /** Primary: a sync a worker refused; every worker gets the whole table at the next poll. */
+  #resendTable = false;
 
   /** @throws RangeError on a bad option (naming it). */
   constructor(options: DnsServerOptions) {
@@ -165,8 +194,24 @@ export class DnsServer {
       onConnClose: (conn) => {
         this.#subs.removeConnection(conn);
       },
+      ...(options.workers !== undefined ? { workers: options.workers } : {}),
+      // Sent synchronously, so it reaches the worker before its first connection (one IPC channel, in order).
+      onWorkerReady: (info: WorkerReadyInfo) => this.#sendTable(info.workerId),
     });
+    this.#role = this.#server.role;
+    if (this.#role !== "worker" && this.#store === undefined) {
+      throw new DnsStateError("a store is required (except in the workers of a multi-worker server)");
+    }
     this.#server.addMsgRouter(MsgId.GetRouteRequest, (body, _msgid, conn) => this.#onQuery(body, conn));
+    if (this.#role !== "single") {
+      this.#server.onTask(TABLE_TASK, (payload) => this.#applyWorkerSync(payload, true));
+      this.#server.onTask(PATCH_TASK, (payload) => this.#applyWorkerSync(payload, false));
+    }
+  }
+
+  /** The store (never undefined outside a worker, which never calls this). */
+  get #db(): DnsStore {
+    return this.#store!;
   }
 
   /**
@@ -177,14 +222,15 @@ export class DnsServer {
   async start(): Promise<AddressInfo> {
     if (this.#state !== "new") throw new DnsStateError(`start() called when ${this.#state}`);
     this.#state = "starting";
+    if (this.#role === "worker") return this.#startWorker();
     try {
-      const version = await this.#store.getRouteVersion();
-      this.#table = this.#loader !== undefined ? tableOfDelta((await this.#loader.reload()).changed) : mutable(await this.#store.loadRoutes());
+      const version = await this.#db.getRouteVersion();
+      this.#table = this.#loader !== undefined ? tableOfDelta((await this.#loader.reload()).changed) : mutable(await this.#db.loadRoutes());
       this.#version = version;
       // Changes before our start are in the table already.
-      const last = (await this.#store.loadRouteChanges()).at(-1);
+      const last = (await this.#db.loadRouteChanges()).at(-1);
       this.#lastChangeId = last?.id;
-      if (last !== undefined && this.#clearChanges) await this.#store.clearRouteChanges(last.id);
+      if (last !== undefined && this.#clearChanges) await this.#db.clearRouteChanges(last.id);
     } catch (err) {
       this.#state = "new";
       throw new DnsStoreUnavailableError(err);
@@ -200,10 +246,24 @@ export class DnsServer {
     this.#state = "running";
     this.#lastFullAt = Date.now();
     // An admin change committed by this process: sync now (RouteVersion has moved), without waiting for the poll.
-    this.#unsubscribe = this.#store.onRouteChange(() => {
+    this.#unsubscribe = this.#db.onRouteChange(() => {
       void this.requestReload();
     });
     this.#timers.push(this.loop.runEvery(this.#pollIntervalMs, () => this.#tick()));
+    return address;
+  }
+
+  /** A worker: no database; the table arrives from the primary (before any connection does). */
+  async #startWorker(): Promise<AddressInfo> {
+    let address: AddressInfo;
+    try {
+      address = await this.#server.listen();
+    } catch (err) {
+      this.#state = "closed";
+      if (this.#ownsLoop) await this.loop.stop();
+      throw err;
+    }
+    this.#state = "running";
     return address;
   }
 
@@ -224,7 +284,7 @@ export class DnsServer {
    * rejects; failures are reported and counted).
    */
   requestReload(force = false): Promise<void> {
-    if (this.#state !== "running") return Promise.resolve();
+    if (this.#state !== "running" || this.#role === "worker") return Promise.resolve();
     if (this.#syncing !== null) {
       if (force || this.#pending === "none") this.#pending = force ? "force" : "poll";
       return this.#syncing;
@@ -251,6 +311,10 @@ export class DnsServer {
       subscriptions: this.#subs.size,
       subscribers: this.#subs.connectionCount,
       subscriptionsRefused: this.#subs.refused,
+      role: this.#role,
+      workers: this.#server.workerIds().length,
+      workerSyncs: this.#workerSyncs,
+      workerSyncFailures: this.#workerSyncFailures,
     };
   }
 
@@ -269,6 +333,10 @@ export class DnsServer {
 
   #tick(): void {
     if (Date.now() < this.#retryAt) return;
+    if (this.#resendTable) {
+      this.#resendTable = false;
+      this.#sendTable("all");
+    }
     const force = Date.now() - this.#lastFullAt >= this.#fullReloadMs || this.#backoffMs > 0;
     void this.requestReload(force);
   }
@@ -301,13 +369,13 @@ export class DnsServer {
     let lastChangeId: number | undefined;
     let whole = false;
     try {
-      version = await this.#store.getRouteVersion();
+      version = await this.#db.getRouteVersion();
       if (!force && version === this.#version && this.#outage === undefined) return;
-      const changes = await this.#store.loadRouteChanges();
+      const changes = await this.#db.loadRouteChanges();
       lastChangeId = changes.at(-1)?.id ?? this.#lastChangeId;
       const known = this.#lastChangeId;
       const fresh = known === undefined ? changes : changes.filter((c) => c.id > known);
-      const listRoutes = this.#store.listRoutes?.bind(this.#store);
+      const listRoutes = this.#db.listRoutes?.bind(this.#store);
       if (!force && listRoutes !== undefined && known !== undefined && version !== this.#version && contiguousAfter(known, fresh)) {
         patch = new Map();
         for (const c of fresh) {
@@ -331,7 +399,7 @@ export class DnsServer {
         }
         for (const c of fresh) changed.add(routeKey(c.modid, c.cmdid));
       } else {
-        table = mutable(await this.#store.loadRoutes());
+        table = mutable(await this.#db.loadRoutes());
         whole = true;
         changed = new Set(diffRouteTables(this.#table, table));
         for (const c of fresh) changed.add(routeKey(c.modid, c.cmdid));
@@ -367,10 +435,10 @@ export class DnsServer {
       else this.#logger?.warn(fields, msg);
     }
     if (whole) this.#lastFullAt = Date.now();
-    for (const key of changed) this.#push(key);
+    this.#publish(changed);
     if (lastChangeId !== undefined && this.#clearChanges) {
       try {
-        await this.#store.clearRouteChanges(lastChangeId);
+        await this.#db.clearRouteChanges(lastChangeId);
       } catch (err) {
         this.#logger?.warn({ err, code: isLarsError(err) ? err.code : undefined }, "cannot clear processed RouteChange rows");
       }
@@ -391,6 +459,73 @@ export class DnsServer {
       this.#outage.failures++;
       this.#logger?.debug?.({ ...fields, failures: this.#outage.failures }, error.message);
     }
+  }
+
+  /** The routes of `keys` changed in the table: push them to the subscribers (in a primary: to the workers, which push). */
+  #publish(keys: Iterable<string>): void {
+    if (this.#role !== "primary") {
+      for (const key of keys) this.#push(key);
+      return;
+    }
+    const routes: WireRoute[] = [];
+    for (const key of keys) {
+      const { modid, cmdid } = parseRouteKey(key);
+      routes.push(wireRoute(modid, cmdid, this.lookup(modid, cmdid)));
+    }
+    if (routes.length > 0) this.#sendSync(PATCH_TASK, { version: this.#version, routes }, "all");
+  }
+
+  /** Primary: the whole table to one booting worker, or to all after a refused sync. */
+  #sendTable(target: number | "all"): void {
+    const routes: WireRoute[] = [];
+    for (const route of this.#table.values()) routes.push(wireRoute(route.modid, route.cmdid, route.hosts));
+    this.#sendSync(TABLE_TASK, { version: this.#version, routes }, target);
+  }
+
+  #sendSync(task: string, payload: WorkerSyncPayload, target: number | "all"): void {
+    try {
+      this.#server.sendTask(task, payload, target);
+      this.#workerSyncs++;
+    } catch (err) {
+      if (!(err instanceof TaskError)) throw err;
+      // Nothing is lost: every worker gets the whole table (and pushes what differs) at the next poll.
+      this.#workerSyncFailures++;
+      this.#resendTable = true;
+      this.#logger?.warn({ err, code: err.code, task }, "a worker refused a table sync: the whole table goes again at the next poll");
+    }
+  }
+
+  /**
+   * Worker: the primary sent the whole table (swap it in, push the routes that differ) or the routes that
+   * changed (patch them in, push each, as a single process does).
+   */
+  #applyWorkerSync(payload: unknown, whole: boolean): void {
+    if (!isWorkerSyncPayload(payload)) {
+      this.#logger?.warn({ code: "LARS_DNS_SYNC_MALFORMED", whole }, "malformed table sync from the primary: ignored");
+      return;
+    }
+    this.#version = payload.version;
+    this.#reloads++;
+    if (whole) {
+      const next = new Map<string, DnsRoute>();
+      for (const wire of payload.routes) {
+        const { key, route } = fromWireRoute(wire);
+        if (route.hosts.length > 0) next.set(key, route);
+      }
+      const changed = diffRouteTables(this.#table, next);
+      this.#table = next;
+      for (const key of changed) this.#push(key);
+      return;
+    }
+    const keys: string[] = [];
+    for (const wire of payload.routes) {
+      const { key, route } = fromWireRoute(wire);
+      if (route.hosts.length > 0) this.#table.set(key, route);
+      else this.#table.delete(key);
+      keys.push(key);
+    }
+    this.#incrementalReloads++;
+    for (const key of keys) this.#push(key);
   }
 
   #push(key: string): void {

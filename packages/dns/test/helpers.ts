@@ -9,11 +9,28 @@ export class Agent {
   readonly received: GetRouteResponse[] = [];
   #waiters: Array<() => void> = [];
   readonly connected: Promise<void>;
+  /** Resolves when the connection closed (the agent never reconnects). */
+  readonly disconnected: Promise<void>;
+  isConnected = false;
 
   constructor(port: number) {
     let ready!: () => void;
+    let gone!: () => void;
     this.connected = new Promise((r) => (ready = r));
-    this.client = new TcpClient(this.loop, { host: "127.0.0.1", port, reconnect: false, onConnStart: () => ready() });
+    this.disconnected = new Promise((r) => (gone = r));
+    this.client = new TcpClient(this.loop, {
+      host: "127.0.0.1",
+      port,
+      reconnect: false,
+      onConnStart: () => {
+        this.isConnected = true;
+        ready();
+      },
+      onConnClose: () => {
+        this.isConnected = false;
+        gone();
+      },
+    });
     this.client.addMsgRouter(MsgId.GetRouteResponse, (body) => {
       this.received.push(getRouteResponseCodec.decode(body));
       for (const w of this.#waiters.splice(0)) w();

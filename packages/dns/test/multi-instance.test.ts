@@ -10,7 +10,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { DnsServer } from "../src/index.js";
 import type { BinStore } from "../src/bin/open-store.js";
 import { Agent } from "./helpers.js";
-import { openStore, openWithRetry } from "./store-available.js";
+import { openStore } from "./store-available.js";
 
 const dir = mkdtempSync(join(tmpdir(), "lars-dns-multi-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -27,7 +27,7 @@ const backends: Array<{ name: string; skip: boolean; options: () => Record<strin
 ];
 
 async function open(options: unknown): Promise<BinStore> {
-  const store = await openWithRetry(options);
+  const store = await openStore!(options);
   cleanups.push(() => store.close());
   return store;
 }

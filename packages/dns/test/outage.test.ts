@@ -11,7 +11,7 @@ import { StoreUnavailableError } from "@lars/store";
 import { DnsServer, type DnsLogger, type DnsRouteChange, type DnsRouteChangeEvent, type DnsRouteTable, type DnsStore } from "../src/index.js";
 import type { BinStore } from "../src/bin/open-store.js";
 import { Agent } from "./helpers.js";
-import { openStore, openWithRetry } from "./store-available.js";
+import { openStore } from "./store-available.js";
 
 const dir = mkdtempSync(join(tmpdir(), "lars-dns-outage-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -183,10 +183,10 @@ describe.skipIf(openStore === undefined || mysqlUrl === undefined)(
       viaProxy.hostname = "127.0.0.1";
       viaProxy.port = String(proxy.port);
       const MOD = 790_000 + Math.floor(Math.random() * 10_000) * 10;
-      const direct = await openWithRetry({ type: "mysql", url: mysqlUrl });
+      const direct = await openStore!({ type: "mysql", url: mysqlUrl });
       cleanups.push(() => direct.close());
       await direct.replaceHosts(MOD, 1, [{ ip: 167772161, port: 80 }]);
-      const store = await openWithRetry({ type: "mysql", url: viaProxy.toString() });
+      const store = await openStore!({ type: "mysql", url: viaProxy.toString() });
       cleanups.push(() => store.close());
       cleanups.push(() => proxy.cut().catch(() => undefined));
       const logger = eventLogger();

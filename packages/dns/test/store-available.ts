@@ -10,16 +10,3 @@ try {
   open = undefined;
 }
 export const openStore: OpenStore | undefined = open;
-
-/**
- * `openStore`, retried once when a concurrent first open on an empty MySQL database raced on the schema
- * (ER_TABLE_EXISTS_ERROR; reported to @lars/store in /work/coord/requests.md). Test files run in parallel.
- */
-export async function openWithRetry(options: unknown): Promise<BinStore> {
-  try {
-    return await openStore!(options);
-  } catch (err) {
-    if (!(err instanceof Error) || !/already exists/.test(err.message)) throw err;
-    return openStore!(options);
-  }
-}

@@ -5,7 +5,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { DnsServer } from "../src/index.js";
 import type { BinStore } from "../src/bin/open-store.js";
 import { Agent, until } from "./helpers.js";
-import { openStore, openWithRetry } from "./store-available.js";
+import { openStore } from "./store-available.js";
 
 const dir = mkdtempSync(join(tmpdir(), "lars-dns-e2e-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,7 +29,7 @@ for (const backend of backends) {
       const MOD = 770_000 + Math.floor(Math.random() * 10_000) * 10;
 
       async function open(options: unknown): Promise<BinStore> {
-        const store = await openWithRetry(options);
+        const store = await openStore!(options);
         cleanups.push(() => store.close());
         return store;
       }

@@ -16,7 +16,8 @@ export interface SchemaReport {
  * must have the columns the store uses. A present table is never altered; a
  * missing column is a {@link StoreSchemaError}. Extra columns and tables (the
  * C++ schema's ModIDConfig, CmdIDConfig) are left alone. Ensures the single
- * `RouteVersion` row (id 1) exists.
+ * `RouteVersion` row (id 1) exists. Safe to run from several processes at
+ * once on one empty database (`CREATE TABLE IF NOT EXISTS`, `INSERT IGNORE`).
  */
 export async function ensureSchema(db: Kysely<LarsDatabase>, kind: StoreKind): Promise<SchemaReport> {
   const tables = await db.introspection.getTables();
@@ -39,7 +40,9 @@ export async function ensureSchema(db: Kysely<LarsDatabase>, kind: StoreKind): P
     }
     verified.push(table);
   }
+  // IF NOT EXISTS and INSERT IGNORE: several services opening one empty database at once (lars up, a DNS
+  // and a reporter started together, test files in parallel) all succeed, and there is one RouteVersion row.
   const row = await db.selectFrom("RouteVersion").select("id").where("id", "=", 1).executeTakeFirst();
-  if (row === undefined) await db.insertInto("RouteVersion").values({ id: 1, version: 0 }).execute();
+  if (row === undefined) await db.insertInto("RouteVersion").values({ id: 1, version: 0 }).orIgnore().execute();
   return { created, verified };
 }

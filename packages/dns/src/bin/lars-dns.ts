@@ -10,6 +10,7 @@ import {
   startServiceEndpoint,
   BinUsageError,
 } from "@lars/service";
+import { isServerWorker } from "@lars/tcp-server";
 import { DEFAULT_DNS_METRICS_PORT, DnsServer, DnsStoreUnavailableError, WorkerTableLoader, dnsOptionsFromConfig } from "../index.js";
 import { openBinStore } from "./open-store.js";
 
@@ -18,7 +19,8 @@ const USAGE = `usage: lars-dns [--config FILE]
 The Lars DNS service: answers GetRouteRequest (msgid 1) with GetRouteResponse
 (msgid 2) and pushes route changes to the connections that asked.
 
-  --config FILE  a lars_dns.conf: [reactor] ip (127.0.0.1), port (7778), maxConn;
+  --config FILE  a lars_dns.conf: [reactor] ip (127.0.0.1), port (7778), maxConn,
+                 threadNum (0; N > 0: N worker processes serve, the primary polls);
                  [store] type = sqlite (default) | mysql, path (lars.db beside the file);
                  [mysql] db_host, db_port, db_user, db_passwd, db_name;
                  [dns] poll_interval_ms (1000), full_reload_ms (10000), max_backoff_ms (30000),
@@ -45,7 +47,15 @@ async function main(): Promise<void> {
   const { config, dir } = values.config !== undefined ? readServiceConfig(values.config) : emptyServiceConfig();
   const options = dnsOptionsFromConfig(config, dir);
   const logger = createLogger({ name: "lars-dns" });
-  if (options.threadNum > 0) logger.warn({ threadNum: options.threadNum }, "threadNum > 0 is not supported yet: serving in one process");
+  const workers = options.threadNum;
+  if (!Number.isInteger(workers) || workers < 0) throw new BinUsageError(`[reactor] threadNum must be a non-negative integer, got ${workers}`);
+  if (workers > 0 && isServerWorker()) {
+    // A worker (this same program, forked by the primary's TcpServer): no database, no metrics port, no
+    // signal handling of its own (the primary stops it; SIGTERM from outside drains it).
+    const dns = new DnsServer({ workers, host: options.host, port: options.port, ...(options.maxConn !== undefined ? { maxConn: options.maxConn } : {}), logger });
+    await dns.start();
+    return;
+  }
   let store;
   try {
     store = await openBinStore(options.store, logger);
@@ -57,6 +67,7 @@ async function main(): Promise<void> {
   const dns = new DnsServer({
     ...(loader !== undefined ? { tableLoader: loader } : {}),
     store,
+    ...(workers > 0 ? { workers } : {}),
     host: options.host,
     port: options.port,
     ...(options.maxConn !== undefined ? { maxConn: options.maxConn } : {}),
