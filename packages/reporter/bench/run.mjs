@@ -6,7 +6,7 @@
 // LARS_TEST_MYSQL_URL is set (e.g. mysql://root@127.0.0.1:3306/test).
 //
 //   node packages/reporter/bench/run.mjs [--quick] [--seconds 30] [--agents 4] [--hosts 100000]
-//                                                   [--batch 2000] [--no-baseline]
+//                                                   [--batch 2000] [--no-baseline] [--no-full]
 //
 // Build first: npx turbo run build --filter=@lars/reporter...
 // Progress goes to stderr, the table (markdown) to stdout.
@@ -27,6 +27,7 @@ const { values } = parseArgs({
     hosts: { type: "string", default: "100000" },
     batch: { type: "string", default: "2000" },
     "no-baseline": { type: "boolean", default: false },
+    "no-full": { type: "boolean", default: false },
     quick: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
@@ -36,7 +37,7 @@ if (values.quick) {
   values.warmup = "1";
 }
 if (values.help) {
-  process.stdout.write("usage: run.mjs [--quick (5 s runs)] [--seconds 30] [--warmup 2] [--agents 4] [--hosts 100000] [--batch 2000] [--no-baseline]\n");
+  process.stdout.write("usage: run.mjs [--quick (5 s runs)] [--seconds 30] [--warmup 2] [--agents 4] [--hosts 100000] [--batch 2000] [--no-baseline] [--no-full (skip SQLite at synchronous FULL)]\n");
   process.exit(0);
 }
 const SECONDS = Number(values.seconds);
@@ -153,7 +154,11 @@ const STORE_NAME = "@lars/store";
 
 const backends = [];
 const dir = mkdtempSync(join(os.tmpdir(), "lars-reporter-bench-"));
-backends.push({ name: "SQLite", options: { type: "sqlite", path: join(dir, "bench.db") } });
+// SQLite twice: at the store's default (synchronous NORMAL: commits survive a process crash, not a power
+// loss) and at FULL (every commit fsynced, as durable as the C++ way's InnoDB commit per upsert). Both
+// paths of one row run at the same setting, so each ratio compares like with like.
+backends.push({ name: "SQLite (synchronous NORMAL, the default)", options: { type: "sqlite", path: join(dir, "normal.db") } });
+if (!values["no-full"]) backends.push({ name: "SQLite (synchronous FULL)", options: { type: "sqlite", path: join(dir, "full.db"), synchronous: "full" } });
 if (process.env.LARS_TEST_MYSQL_URL) backends.push({ name: "MariaDB", options: { type: "mysql", url: process.env.LARS_TEST_MYSQL_URL } });
 
 const rssStart = process.memoryUsage().rss;

@@ -8,6 +8,12 @@ import type { CallHistoryRow, CallStatusRow, CallStatusStore } from "./types.js"
  * reactor).
  */
 export interface BatchWriter {
+  /**
+   * True when writes run one at a time, in the order they were called (one
+   * worker thread): the flusher then keeps a second batch in flight, so the
+   * writer never waits for the reactor to hand it the next one. Default false.
+   */
+  readonly inOrder?: boolean;
   /** Opens the store now (fail fast at start-up); writes open it on demand anyway. */
   open(): Promise<void>;
   write(rows: CallStatusRow[]): Promise<void>;

@@ -1,9 +1,10 @@
 import type { BatchWriter } from "./batch-writer.js";
 import { ReporterOptionError, ReporterStoreWriteError } from "./errors.js";
+import { callStatusKey } from "./report-queue.js";
 import type { ReportQueue } from "./report-queue.js";
 import { SummaryCounter } from "./stats.js";
 import type { Summary } from "./stats.js";
-import type { ReporterLogger } from "./types.js";
+import type { CallStatusRow, ReporterLogger } from "./types.js";
 
 /** Options of a {@link Flusher}. */
 export interface FlusherOptions {
@@ -38,12 +39,20 @@ export interface FlusherStats {
 /** Resolved defaults of {@link FlusherOptions}. */
 export const DEFAULT_FLUSHER_OPTIONS = { batchSize: 2000, flushIntervalMs: 50, retryInitialMs: 100, retryMaxMs: 5000 } as const;
 
+/** A batch handed to the writer whose write has not settled. */
+interface InFlight {
+  readonly rows: CallStatusRow[];
+}
+
 /**
- * Writes a {@link ReportQueue} to a {@link BatchWriter}: one batch at a time,
- * by size (`batchSize` rows pending) or after `flushIntervalMs`. A failed
- * write gives its rows back to the queue (newer snapshots win, what does not
- * fit is dropped and counted) and is retried with exponential backoff; the
- * queue stays bounded meanwhile. Drops are logged (at most once a second).
+ * Writes a {@link ReportQueue} to a {@link BatchWriter}, by size (`batchSize`
+ * rows pending) or after `flushIntervalMs`: one batch at a time, or two when
+ * the writer writes in call order (`inOrder`: one worker thread), so it is
+ * handed the next batch while it writes this one instead of idling. A failed
+ * write gives its rows back to the queue (newer snapshots win, including those
+ * of the later batch still in flight; what does not fit is dropped and
+ * counted) and is retried with exponential backoff; the queue stays bounded
+ * meanwhile. Drops are logged (at most once a second).
  */
 export class Flusher {
   readonly #queue: ReportQueue;
@@ -52,9 +61,11 @@ export class Flusher {
   readonly #intervalMs: number;
   readonly #retryInitialMs: number;
   readonly #retryMaxMs: number;
+  readonly #maxInFlight: number;
   readonly #logger: ReporterLogger | undefined;
   #timer: NodeJS.Timeout | undefined;
-  #writing: Promise<void> | undefined;
+  /** Oldest first; with an in-order writer they settle in this order. */
+  readonly #inFlight: InFlight[] = [];
   #retryDelay = 0;
   #retrying = false;
   #stopped = false;
@@ -67,6 +78,7 @@ export class Flusher {
   #reportedDropped = 0;
   #lastDropReport = 0;
   readonly #idleWaiters: (() => void)[] = [];
+  readonly #settledWaiters: (() => void)[] = [];
 
   constructor(queue: ReportQueue, writer: BatchWriter, options: FlusherOptions = {}) {
     this.#queue = queue;
@@ -75,28 +87,30 @@ export class Flusher {
     this.#intervalMs = positive("flushIntervalMs", options.flushIntervalMs ?? DEFAULT_FLUSHER_OPTIONS.flushIntervalMs);
     this.#retryInitialMs = positive("retryInitialMs", options.retryInitialMs ?? DEFAULT_FLUSHER_OPTIONS.retryInitialMs);
     this.#retryMaxMs = Math.max(this.#retryInitialMs, positive("retryMaxMs", options.retryMaxMs ?? DEFAULT_FLUSHER_OPTIONS.retryMaxMs));
+    this.#maxInFlight = writer.inOrder === true ? 2 : 1;
     this.#logger = options.logger;
   }
 
   /** Call after rows were pushed: writes at once when a batch is full, else arms the interval timer. */
   notify(): void {
-    if (this.#stopped || this.#writing !== undefined || this.#retrying) return;
-    if (this.#queue.size >= this.#batchSize) {
+    if (this.#stopped || this.#retrying) return;
+    while (this.#inFlight.length < this.#maxInFlight && this.#queue.size >= this.#batchSize) {
       this.#clearTimer();
       this.#startWrite();
-    } else if (this.#queue.size > 0) {
+    }
+    if (this.#inFlight.length < this.#maxInFlight && this.#queue.size > 0) {
       this.#timer ??= setTimeout(() => {
         this.#timer = undefined;
-        if (this.#writing === undefined && !this.#stopped) this.#startWrite();
+        if (!this.#stopped && !this.#retrying && this.#inFlight.length < this.#maxInFlight) this.#startWrite();
       }, this.#intervalMs);
-    } else {
+    } else if (this.#inFlight.length === 0 && this.#queue.size === 0) {
       this.#wakeIdle();
     }
   }
 
   /** Resolves once nothing is pending or being written (for tests and shutdown). */
   idle(): Promise<void> {
-    if (this.#writing === undefined && this.#queue.size === 0) return Promise.resolve();
+    if (this.#inFlight.length === 0 && this.#queue.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
@@ -108,11 +122,9 @@ export class Flusher {
   async drain(): Promise<number> {
     this.#stopped = true;
     this.#clearTimer();
-    if (this.#writing !== undefined) await this.#writing;
-    while (this.#queue.size > 0) {
-      const ok = await this.#writeOne();
-      if (!ok) break;
-    }
+    let ok = true;
+    while (this.#inFlight.length > 0) await new Promise<void>((resolve) => this.#settledWaiters.push(resolve));
+    while (ok && this.#queue.size > 0) ok = await this.#write(this.#queue.takeBatch(this.#batchSize));
     const lost = this.#queue.size;
     if (lost > 0) {
       this.#queue.takeBatch(lost);
@@ -141,16 +153,17 @@ export class Flusher {
     this.#timer = undefined;
   }
 
-  /** Writes one batch of what is pending (full or not), then decides what comes next. */
+  /** Hands one batch of what is pending (full or not) to the writer, then decides what comes next. */
   #startWrite(): void {
-    this.#writing = this.#writeOne().then((ok) => {
-      this.#writing = undefined;
+    const rows = this.#queue.takeBatch(this.#batchSize);
+    if (rows.length === 0) return;
+    void this.#write(rows).then((ok) => {
       this.#reportDrops(false);
       if (this.#stopped) return;
       if (ok) {
-        this.#retryDelay = 0;
+        if (!this.#retrying) this.#retryDelay = 0;
         this.notify();
-      } else {
+      } else if (!this.#retrying) {
         this.#scheduleRetry();
       }
     });
@@ -163,32 +176,52 @@ export class Flusher {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#retrying = false;
-      if (!this.#stopped) this.#startWrite();
+      if (!this.#stopped) {
+        if (this.#inFlight.length < this.#maxInFlight) this.#startWrite();
+        this.notify();
+      }
     }, this.#retryDelay);
   }
 
-  /** Writes one batch; false when the write failed (rows given back). */
-  async #writeOne(): Promise<boolean> {
-    const rows = this.#queue.takeBatch(this.#batchSize);
-    if (rows.length === 0) return true;
+  /** Writes one batch; false when the write failed (rows given back). Never rejects. */
+  async #write(rows: CallStatusRow[]): Promise<boolean> {
+    const entry: InFlight = { rows };
+    this.#inFlight.push(entry);
     const t0 = performance.now();
+    let failure: unknown;
+    let failed = false;
     try {
       await this.#writer.write(rows);
     } catch (err) {
-      this.#failures++;
-      const lost = this.#queue.giveBack(rows);
-      if (!this.#storeDown || lost > 0) {
-        this.#logger?.warn({ err: new ReporterStoreWriteError(rows.length, err), requeued: rows.length - lost, dropped: lost }, "call status write failed: retrying with backoff");
-      }
-      this.#storeDown = true;
-      return false;
+      failed = true;
+      failure = err;
     }
-    if (this.#storeDown) this.#logger?.info({ failures: this.#failures }, "call status store is back");
-    this.#storeDown = false;
-    this.#latency.add(performance.now() - t0);
-    this.#batches.add(rows.length);
-    this.#stored += rows.length;
-    return true;
+    this.#inFlight.splice(this.#inFlight.indexOf(entry), 1);
+    try {
+      if (failed) {
+        this.#failures++;
+        // A batch taken after this one, still in flight, holds newer snapshots of its keys: never retry older ones over them.
+        const newer = this.#inFlight.length > 0 ? new Set(this.#inFlight.flatMap((b) => b.rows.map(callStatusKey))) : undefined;
+        const lost = this.#queue.giveBack(rows, newer);
+        if (!this.#storeDown || lost > 0) {
+          this.#logger?.warn(
+            { err: new ReporterStoreWriteError(rows.length, failure), requeued: rows.length - lost, dropped: lost },
+            "call status write failed: retrying with backoff",
+          );
+        }
+        this.#storeDown = true;
+        return false;
+      }
+      if (this.#storeDown) this.#logger?.info({ failures: this.#failures }, "call status store is back");
+      this.#storeDown = false;
+      this.#latency.add(performance.now() - t0);
+      this.#batches.add(rows.length);
+      this.#stored += rows.length;
+      return true;
+    } finally {
+      for (const w of this.#settledWaiters.splice(0)) w();
+      if (this.#inFlight.length === 0 && this.#queue.size === 0) this.#wakeIdle();
+    }
   }
 
   #reportDrops(force: boolean): void {

@@ -83,13 +83,15 @@ export class ReportQueue {
    * Gives back rows whose write failed, so they are retried. A key with a
    * newer pending snapshot keeps the newer one; rows that no longer fit are
    * dropped and counted. Given-back rows are not counted as received again.
+   * Keys in `newer` are skipped too: a later batch still being written holds
+   * a newer snapshot of them, which an older retried row must not overwrite.
    * Returns how many were dropped.
    */
-  giveBack(rows: readonly CallStatusRow[]): number {
+  giveBack(rows: readonly CallStatusRow[], newer?: ReadonlySet<string>): number {
     let dropped = 0;
     for (const row of rows) {
       const key = callStatusKey(row);
-      if (this.#rows.has(key)) continue;
+      if (this.#rows.has(key) || newer?.has(key) === true) continue;
       if (this.#rows.size >= this.cap) {
         dropped++;
         continue;

@@ -5,6 +5,7 @@
  * Not part of the public API.
  */
 import { openCallStatusStore } from "./open-store.js";
+import { unpackRows } from "./packed-rows.js";
 import type { OpenedCallStatusStore, ReporterStoreOptions } from "./types.js";
 import type { WorkerTask } from "./worker-task.js";
 
@@ -25,8 +26,17 @@ function storeFor(options: ReporterStoreOptions, module: string): Promise<Opened
   return opened.store;
 }
 
-/** Runs one task. */
-export default async function run(task: WorkerTask): Promise<void> {
+/** The tasks of this thread run one after another, in arrival order (up to two are queued here at once). */
+let tail: Promise<void> = Promise.resolve();
+
+/** Runs one task, after every task that arrived before it has settled: batches land in the order they were taken. */
+export default function run(task: WorkerTask): Promise<void> {
+  const mine = tail.then(() => runNow(task));
+  tail = mine.catch(() => undefined);
+  return mine;
+}
+
+async function runNow(task: WorkerTask): Promise<void> {
   if (task.op === "close") {
     const current = opened;
     opened = undefined;
@@ -35,7 +45,7 @@ export default async function run(task: WorkerTask): Promise<void> {
   }
   const store = await storeFor(task.options, task.module);
   if (task.op === "open") return;
-  if (task.op === "write") await store.upsertCallStatus(task.rows);
+  if (task.op === "write") await store.upsertCallStatus(unpackRows(task.rows));
   else if (task.op === "history") await store.insertCallHistory(task.rows);
   else await store.pruneCallHistory(task.olderThan);
 }

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
+import { packRows } from "./packed-rows.js";
 import { DEFAULT_STORE_MODULE } from "./open-store.js";
 import type { ReporterStoreOptions } from "./types.js";
 import type { BatchWriter } from "./batch-writer.js";
@@ -35,6 +36,8 @@ export function defaultWorkerFile(): string {
  * structured clone, one message per batch.
  */
 export class WorkerBatchWriter implements BatchWriter {
+  /** One thread runs piscina's tasks one at a time in FIFO order: batches land in the order they were taken. */
+  readonly inOrder: boolean;
   readonly #pool: Piscina<WorkerTask, void>;
   readonly #store: ReporterStoreOptions;
   readonly #module: string;
@@ -42,6 +45,7 @@ export class WorkerBatchWriter implements BatchWriter {
 
   constructor(options: WorkerBatchWriterOptions) {
     const threads = options.threads ?? 1;
+    this.inOrder = threads === 1;
     this.#store = options.store;
     this.#module = options.storeModule ?? DEFAULT_STORE_MODULE;
     this.#pool = new Piscina<WorkerTask, void>({
@@ -49,7 +53,9 @@ export class WorkerBatchWriter implements BatchWriter {
       minThreads: threads,
       maxThreads: threads,
       idleTimeout: Infinity,
-      concurrentTasksPerWorker: 1,
+      // One thread: two tasks may be queued in it (the flusher keeps a second batch in flight, and the worker
+      // runs its tasks one after another in arrival order), so it never waits for this thread to send the next.
+      concurrentTasksPerWorker: threads === 1 ? 2 : 1,
     });
   }
 
@@ -58,7 +64,8 @@ export class WorkerBatchWriter implements BatchWriter {
   }
 
   write(rows: CallStatusRow[]): Promise<void> {
-    return this.#pool.run({ op: "write", options: this.#store, module: this.#module, rows });
+    const packed = packRows(rows);
+    return this.#pool.run({ op: "write", options: this.#store, module: this.#module, rows: packed }, { transferList: [packed.buffer] });
   }
 
   writeHistory(rows: CallHistoryRow[]): Promise<void> {

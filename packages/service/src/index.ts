@@ -5,7 +5,7 @@
  */
 export { createLogger } from "./logger.js";
 export type { CreateLoggerOptions, Logger } from "./logger.js";
-export { readServiceConfig, emptyServiceConfig, storeOptionsFromConfig, StoreTypeError, DEFAULT_SQLITE_PATH } from "./service-config.js";
+export { readServiceConfig, emptyServiceConfig, storeOptionsFromConfig, StoreTypeError, StoreSynchronousError, DEFAULT_SQLITE_PATH } from "./service-config.js";
 export type { ServiceConfig, ServiceStoreOptions } from "./service-config.js";
 export { onShutdownSignals } from "./shutdown.js";
 export type { ShutdownOptions, ShutdownLogger } from "./shutdown.js";

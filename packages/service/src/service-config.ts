@@ -8,7 +8,7 @@ import { LarsError } from "@lars/iobuf";
  * agent) does not install a database driver.
  */
 export type ServiceStoreOptions =
-  | { readonly type: "sqlite"; readonly path: string }
+  | { readonly type: "sqlite"; readonly path: string; readonly synchronous?: "normal" | "full" }
   | { readonly type: "mysql"; readonly host: string; readonly port: number; readonly user: string; readonly password: string; readonly database: string };
 
 /** A config file read for a service, with the folder its relative paths resolve from. */
@@ -40,7 +40,8 @@ export const DEFAULT_SQLITE_PATH = "lars.db";
 
 /**
  * The store a service uses, from its config: `[store] type = sqlite` (the
- * default) with `path` (default `lars.db` beside the config file), or
+ * default) with `path` (default `lars.db` beside the config file) and
+ * `synchronous = normal | full` (default normal: see `@lars/store`), or
  * `type = mysql` with the C++ Lars `[mysql]` keys `db_host` (127.0.0.1),
  * `db_port` (3306), `db_user` (root), `db_passwd` (empty), `db_name` (lars).
  *
@@ -50,7 +51,11 @@ export function storeOptionsFromConfig(config: LarsConfig, baseDir: string): Ser
   const type = config.getString("store", "type", "sqlite").toLowerCase();
   if (type === "sqlite") {
     const path = config.getString("store", "path", DEFAULT_SQLITE_PATH);
-    return { type: "sqlite", path: path === ":memory:" || isAbsolute(path) ? path : resolve(baseDir, path) };
+    const resolved = path === ":memory:" || isAbsolute(path) ? path : resolve(baseDir, path);
+    if (!config.has("store", "synchronous")) return { type: "sqlite", path: resolved };
+    const synchronous = config.getString("store", "synchronous").toLowerCase();
+    if (synchronous !== "normal" && synchronous !== "full") throw new StoreSynchronousError(config, synchronous);
+    return { type: "sqlite", path: resolved, synchronous };
   }
   if (type === "mysql" || type === "mariadb") {
     return {
@@ -71,5 +76,13 @@ export class StoreTypeError extends LarsError {
   override readonly name = "StoreTypeError";
   constructor(config: LarsConfig, type: string) {
     super("LARS_CONFIG_BAD_VALUE", `${config.source}: [store] type = ${type}: expected sqlite or mysql`);
+  }
+}
+
+/** `[store] synchronous` is neither `normal` nor `full`. Code `LARS_CONFIG_BAD_VALUE`. */
+export class StoreSynchronousError extends LarsError {
+  override readonly name = "StoreSynchronousError";
+  constructor(config: LarsConfig, value: string) {
+    super("LARS_CONFIG_BAD_VALUE", `${config.source}: [store] synchronous = ${value}: expected normal or full`);
   }
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { LarsConfig } from "@lars/config";
 import { isLarsError } from "@lars/iobuf";
-import { readServiceConfig, storeOptionsFromConfig, StoreTypeError } from "../src/index.js";
+import { readServiceConfig, storeOptionsFromConfig, StoreSynchronousError, StoreTypeError } from "../src/index.js";
 
 describe("storeOptionsFromConfig", () => {
   it("defaults to a SQLite file lars.db beside the config", () => {
@@ -19,6 +19,12 @@ describe("storeOptionsFromConfig", () => {
   it("reads the C++ [mysql] keys when type = mysql", () => {
     const config = LarsConfig.parse("[store]\ntype = mysql\n[mysql]\ndb_host = 10.0.0.5\ndb_port = 3307\ndb_user = lars\ndb_passwd = s3cret\ndb_name = lars_dns\n");
     expect(storeOptionsFromConfig(config, "/")).toEqual({ type: "mysql", host: "10.0.0.5", port: 3307, user: "lars", password: "s3cret", database: "lars_dns" });
+  });
+
+  it("reads [store] synchronous = full | normal for SQLite, and refuses anything else", () => {
+    expect(storeOptionsFromConfig(LarsConfig.parse("[store]\nsynchronous = FULL\n"), "/d")).toEqual({ type: "sqlite", path: "/d/lars.db", synchronous: "full" });
+    expect(storeOptionsFromConfig(LarsConfig.parse("[store]\nsynchronous = normal\n"), "/d")).toEqual({ type: "sqlite", path: "/d/lars.db", synchronous: "normal" });
+    expect(() => storeOptionsFromConfig(LarsConfig.parse("[store]\nsynchronous = off\n", "x.conf"), "/d")).toThrow(StoreSynchronousError);
   });
 
   it("refuses an unknown store type with a typed error", () => {

@@ -18,17 +18,17 @@ export interface Connected {
 
 /** Opens SQLite or a MySQL pool and checks it answers; failures are {@link StoreUnavailableError}. */
 export async function connect(options: StoreOptions): Promise<Connected> {
-  return options.type === "sqlite" ? connectSqlite(options.path, options.busyTimeoutMs ?? 5000) : connectMysql(options);
+  return options.type === "sqlite" ? connectSqlite(options.path, options.busyTimeoutMs ?? 5000, options.synchronous ?? "normal") : connectMysql(options);
 }
 
-function connectSqlite(path: string, busyTimeoutMs: number): Connected {
+function connectSqlite(path: string, busyTimeoutMs: number, synchronous: "normal" | "full"): Connected {
   let database: Database.Database;
   try {
     database = new Database(path, { timeout: busyTimeoutMs });
     // WAL lets the DNS poll while another process (lars-route, a reporter) writes;
-    // NORMAL keeps commits durable across a process crash at a fraction of FULL's fsyncs.
+    // NORMAL keeps commits durable across a process crash at a fraction of FULL's fsyncs (FULL: across power loss too).
     database.pragma("journal_mode = WAL");
-    database.pragma("synchronous = NORMAL");
+    database.pragma(synchronous === "full" ? "synchronous = FULL" : "synchronous = NORMAL");
   } catch (err) {
     throw new StoreUnavailableError(`cannot open SQLite database ${path}: ${(err as Error).message}`, { cause: err });
   }

@@ -7,6 +7,13 @@ export interface SqliteStoreOptions {
   readonly path: string;
   /** How long a write waits for another process's lock, ms. Default 5000. */
   readonly busyTimeoutMs?: number;
+  /**
+   * SQLite's `synchronous` in WAL mode. `"normal"` (default): a commit survives a crash of the process, and
+   * the last commits may be lost if the machine loses power (fsync at checkpoints only). `"full"`: every
+   * commit is fsynced, durable as an InnoDB commit; costly for many small commits, nearly free for the
+   * reporter's batches (one fsync per batch).
+   */
+  readonly synchronous?: "normal" | "full";
 }
 
 /** A MySQL / MariaDB server, given as fields. */

@@ -147,12 +147,23 @@ for (const { name, make, skip } of BACKENDS) {
     });
 
     it("upserts more rows than one statement holds, in one call", async () => {
-      const rows = Array.from({ length: 2500 }, (_, i) => ({ modid: 7, cmdid: i % 5, ip: i, port: 1 + (i % 100), caller: 1, succCnt: i, errCnt: 0, ts: 1, overload: i % 2 === 0 }));
+      // 2537: whole multi-row statements and a remainder written row by row.
+      const rows = Array.from({ length: 2537 }, (_, i) => ({ modid: 7, cmdid: i % 5, ip: i, port: 1 + (i % 100), caller: 1, succCnt: i, errCnt: 0, ts: 1, overload: i % 2 === 0 }));
       await store.upsertCallStatus(rows);
       const back = await store.listCallStatus({ modid: 7 });
-      expect(back).toHaveLength(2500);
-      expect(back.filter((r) => r.overload)).toHaveLength(1250);
-      expect(back.reduce((s, r) => s + r.succCnt, 0)).toBe((2499 * 2500) / 2);
+      expect(back).toHaveLength(2537);
+      expect(back.filter((r) => r.overload)).toHaveLength(1269);
+      expect(back.reduce((s, r) => s + r.succCnt, 0)).toBe((2536 * 2537) / 2);
+    });
+
+    it("the later of two snapshots of one key inside one statement wins", async () => {
+      const row = { modid: 8, cmdid: 1, ip: 1, port: 1, caller: 1, succCnt: 1, errCnt: 0, ts: 1, overload: false };
+      const rows = Array.from({ length: 60 }, (_, i) => ({ ...row, ip: i }));
+      rows[10] = { ...row, ip: 3, succCnt: 99, overload: true }; // a second snapshot of ip 3, in the same 50 rows
+      await store.upsertCallStatus(rows);
+      const back = await store.listCallStatus({ modid: 8 });
+      expect(back).toHaveLength(59);
+      expect(back.find((r) => r.ip === 3)).toMatchObject({ succCnt: 99, overload: true });
     });
 
     it("sums history rows of the same host and window, lists them since a time, prunes old windows", async () => {
