@@ -14,3 +14,4 @@ export { agentOptionsFromConfig } from "./agent-config.js";
 export { snapshotRoutes } from "./snapshot.js";
 export type { AgentRouteSnapshot, AgentHostSnapshot } from "./snapshot.js";
 export { registerAgentRouteMetrics } from "./agent-metrics.js";
+export { startAgentEndpoint, DEFAULT_AGENT_METRICS_PORT } from "./agent-endpoint.js";

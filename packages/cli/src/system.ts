@@ -1,12 +1,12 @@
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
-import { LarsAgent, agentOptionsFromConfig, registerAgentRouteMetrics } from "@lars/agent";
+import { LarsAgent, agentOptionsFromConfig, startAgentEndpoint } from "@lars/agent";
 import { startConsole } from "@lars/console";
 import type { LarsConsole } from "@lars/console";
 import { DnsServer, dnsOptionsFromConfig } from "@lars/dns";
 import { EventLoop } from "@lars/event-loop";
 import { ReporterServer, createStoreWriter, reporterConfigFromFile } from "@lars/reporter";
-import { Registry, readServiceConfig, startServiceEndpoint } from "@lars/service";
+import { readServiceConfig, startServiceEndpoint } from "@lars/service";
 import type { HttpEndpoint, Logger } from "@lars/service";
 import { openStore } from "@lars/store";
 import type { LarsStore } from "@lars/store";
@@ -108,16 +108,7 @@ export async function startSystem(data: DataDir, options: SystemOptions): Promis
     });
     stops.push(() => agent.stop());
     const agentPorts = (await agent.start()).map((a) => a.port);
-    const agentRegistry = new Registry();
-    registerAgentRouteMetrics(agentRegistry, () => agent.snapshot());
-    const agentHttp = await startServiceEndpoint(agentFile.config, {
-      registry: agentRegistry,
-      service: "agent",
-      version,
-      defaultPort: 9888,
-      stats: () => ({ ...agent.stats, routes: agent.routeCount }),
-      status: () => ({ connections: agent.connections(), routes: agent.snapshot() }),
-    });
+    const agentHttp = await startAgentEndpoint(agentFile.config, agent, version);
     if (agentHttp) stops.push(() => agentHttp.close());
 
     const conFile = readServiceConfig(data.consoleConf);

@@ -4,14 +4,16 @@ export const CONSOLE_JS = `"use strict";
   var targets = { live: document.getElementById("live"), services: document.getElementById("services-health") };
   var state = document.getElementById("stream-state");
   if (targets.live || targets.services) {
-    var source = new EventSource("/events");
+    // Only the fragment this page shows, and only when it changed.
+    var view = targets.live && targets.services ? "" : targets.live ? "?view=live" : "?view=services";
+    var source = new EventSource("/events" + view);
     source.addEventListener("open", function () { if (state) state.textContent = "live"; });
     source.addEventListener("error", function () { if (state) state.textContent = "reconnecting…"; });
     source.addEventListener("status", function (ev) {
       var msg = JSON.parse(ev.data);
       // fragments rendered (and escaped) by the console itself
-      if (targets.live) targets.live.innerHTML = msg.html.live;
-      if (targets.services) targets.services.innerHTML = msg.html.services;
+      if (targets.live && msg.html.live !== undefined) targets.live.innerHTML = msg.html.live;
+      if (targets.services && msg.html.services !== undefined) targets.services.innerHTML = msg.html.services;
       if (state) state.textContent = "live, updated " + new Date().toLocaleTimeString();
     });
   }

@@ -14,6 +14,16 @@ import { consoleMetrics } from "./metrics.js";
 import type { ConsoleOptions, ConsoleService, LarsConsole } from "./types.js";
 
 /** Name of the session cookie. */
+/** Which live fragment an event stream carries (both when none is asked for). */
+type SseView = "live" | "services";
+
+/** One open `/events` stream: whose session it is, what it asked for, and what it was sent last. */
+interface SseStream {
+  readonly sid: string | undefined;
+  readonly view: SseView | undefined;
+  last: string;
+}
+
 export const SESSION_COOKIE = "lars_console_sid";
 /** Default port, as the C++ larsWeb. */
 export const DEFAULT_CONSOLE_PORT = 8080;
@@ -91,7 +101,7 @@ export async function startConsole(options: ConsoleOptions): Promise<LarsConsole
   const poller = new StatusPoller(services, options.pollMs ?? 1000, logger);
   const uplot = loadUplot();
   const auths = new WeakMap<FastifyRequest, Auth>();
-  const streams = new Map<ServerResponse, string | undefined>();
+  const streams = new Map<ServerResponse, SseStream>();
   const methods = [password !== "" ? "Password" : "", token !== "" ? "token" : ""].filter((s) => s !== "").join(" or ");
 
   const app = Fastify({ logger: false, bodyLimit: 256 * 1024, forceCloseConnections: true, return503OnClosing: true });
@@ -226,7 +236,7 @@ export async function startConsole(options: ConsoleOptions): Promise<LarsConsole
     const a = auths.get(req);
     if (a?.kind === "session") {
       sessions.delete(a.session.id);
-      for (const [res, sid] of streams) if (sid === a.session.id) res.end();
+      for (const [res, stream] of streams) if (stream.sid === a.session.id) res.end();
     }
     return reply
       .code(303)
@@ -336,12 +346,15 @@ export async function startConsole(options: ConsoleOptions): Promise<LarsConsole
     }
   });
 
-  // Server-sent events: the health of every service and the fragments of the live pages, on every change.
-  const message = () => {
+  // Server-sent events: the fragments of the live pages, on every change. Each stream gets only the view it
+  // asked for (`/events?view=live|services`, both by default), and only when that fragment changed since the
+  // last one it was sent; the raw snapshots are at /api/status, not repeated in every event.
+  const fragments = (): Record<SseView, string> => {
     const snapshot = poller.snapshot();
-    const data = JSON.stringify({ services: snapshot, html: { live: liveFragment(snapshot), services: servicesFragment(snapshot) } });
-    return `event: status\ndata: ${data}\n\n`;
+    return { live: liveFragment(snapshot), services: servicesFragment(snapshot) };
   };
+  const message = (f: Record<SseView, string>, view: SseView | undefined): string =>
+    `event: status\ndata: ${JSON.stringify({ html: view === undefined ? f : { [view]: f[view] } })}\n\n`;
   let pending = false;
   poller.onChange(() => {
     if (pending) return;
@@ -349,10 +362,19 @@ export async function startConsole(options: ConsoleOptions): Promise<LarsConsole
     setImmediate(() => {
       pending = false;
       if (streams.size === 0) return;
-      const m = message();
-      for (const [res, sid] of streams) {
-        if (sid !== undefined && !sessions.has(sid)) res.end();
-        else res.write(m);
+      const f = fragments();
+      const cache = new Map<SseView | undefined, string>();
+      for (const [res, stream] of streams) {
+        if (stream.sid !== undefined && !sessions.has(stream.sid)) {
+          res.end();
+          continue;
+        }
+        const text = stream.view === undefined ? f.live + "\u0000" + f.services : f[stream.view];
+        if (text === stream.last) continue;
+        stream.last = text;
+        let m = cache.get(stream.view);
+        if (m === undefined) cache.set(stream.view, (m = message(f, stream.view)));
+        res.write(m);
       }
     });
   });
@@ -363,12 +385,15 @@ export async function startConsole(options: ConsoleOptions): Promise<LarsConsole
 
   app.get("/events", { exposeHeadRoute: false }, (req, reply) => {
     if (streams.size >= MAX_STREAMS) return html(reply, 503, messagePage("Busy", "Too many open event streams."));
+    const q = req.query as Record<string, unknown>;
+    const view = q.view === "live" || q.view === "services" ? q.view : undefined;
     const a = auths.get(req);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { ...SECURITY_HEADERS, "content-type": "text/event-stream; charset=utf-8", connection: "keep-alive", "x-accel-buffering": "no" });
-    res.write(`retry: 3000\n\n${message()}`);
-    streams.set(res, a?.kind === "session" ? a.session.id : undefined);
+    const f = fragments();
+    res.write(`retry: 3000\n\n${message(f, view)}`);
+    streams.set(res, { sid: a?.kind === "session" ? a.session.id : undefined, view, last: view === undefined ? f.live + "\u0000" + f.services : f[view] });
     const drop = () => streams.delete(res);
     res.on("close", drop);
     res.on("error", drop);

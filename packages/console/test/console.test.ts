@@ -84,9 +84,12 @@ describe("login and sessions", () => {
     expect(page.status).toBe(200);
   });
 
-  it("logout ends the session", async () => {
+  it("logout ends the session, and the event streams it opened", async () => {
     const s = await login(base);
+    const events = sseReader(await fetch(`${base}/events`, { headers: { cookie: s.cookie } }));
+    await events.next((e) => e.event === "status");
     const out = await post(base, "/logout", { csrf: s.csrf }, s.cookie);
+    await expect(events.next(() => false)).rejects.toThrow(/ended|terminated/);
     expect(out.status).toBe(303);
     expect(out.headers.get("set-cookie")).toContain("Max-Age=0");
     expect((await fetch(`${base}/routes`, { headers: { cookie: s.cookie }, redirect: "manual" })).status).toBe(303);
@@ -289,15 +292,26 @@ describe("live state over server-sent events", () => {
       expect(res.status).toBe(200);
       expect(res.headers.get("content-type")).toContain("text/event-stream");
       const events = sseReader(res);
-      type Msg = { services: { name: string; up: boolean; routes?: { hosts: { state: string }[] }[] }[]; html: { live: string; services: string } };
-      const idle = await events.next((e) => e.event === "status" && (JSON.parse(e.data) as Msg).services[0]!.up);
+      type Msg = { services?: unknown; html: { live?: string; services?: string } };
+      const idle = await events.next((e) => e.event === "status" && ((JSON.parse(e.data) as Msg).html.live ?? "").includes('data-state="idle"'));
       const first = JSON.parse(idle.data) as Msg;
-      expect(first.services[0]!.routes![0]!.hosts[0]!.state).toBe("idle");
+      // The raw snapshots stay at /api/status: an event carries the rendered fragments only.
+      expect(first.services).toBeUndefined();
       expect(first.html.live).toContain('data-host="1:1 10.0.0.1:8001" data-state="idle"');
+      expect(first.html.services).toMatch(/data-service="dns" data-up="true"/);
+
+      // A stream asking for one view gets only that fragment.
+      const liveOnly = sseReader(await fetch(`${live.url}/events?view=live`, { headers: { cookie: s.cookie } }));
+      const lo = JSON.parse((await liveOnly.next((e) => e.event === "status")).data) as Msg;
+      expect(lo.html.live).toContain("data-host=");
+      expect(lo.html.services).toBeUndefined();
 
       agent.set(agentStatus([{ ip: "10.0.0.1", port: 8001, state: "overload", verr: 7 }]));
-      const over = await events.next((e) => e.event === "status" && (JSON.parse(e.data) as Msg).services[0]!.routes?.[0]?.hosts[0]?.state === "overload");
+      const over = await events.next((e) => e.event === "status" && ((JSON.parse(e.data) as Msg).html.live ?? "").includes('data-state="overload"'));
       expect((JSON.parse(over.data) as Msg).html.live).toContain('data-host="1:1 10.0.0.1:8001" data-state="overload"');
+      const loOver = JSON.parse((await liveOnly.next((e) => e.event === "status" && e.data.includes("overload"))).data) as Msg;
+      expect(loOver.html.services).toBeUndefined();
+      await liveOnly.cancel();
       await events.cancel();
 
       const health = await (await fetch(`${live.url}/services`, { headers: { cookie: s.cookie } })).text();

@@ -1,8 +1,8 @@
 // lars-agent: the Lars load-balance agent. `lars-agent --config FILE`.
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
-import { BinUsageError, Registry, createLogger, emptyServiceConfig, onShutdownSignals, readServiceConfig, runBin, startServiceEndpoint } from "@lars/service";
-import { LarsAgent, agentOptionsFromConfig, registerAgentRouteMetrics } from "../index.js";
+import { BinUsageError, createLogger, emptyServiceConfig, onShutdownSignals, readServiceConfig, runBin } from "@lars/service";
+import { LarsAgent, agentOptionsFromConfig, startAgentEndpoint } from "../index.js";
 
 const USAGE = `usage: lars-agent [--config FILE]
 
@@ -42,17 +42,8 @@ async function main(): Promise<void> {
   }
   const version = (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
   let http;
-  const registry = new Registry();
-  registerAgentRouteMetrics(registry, () => agent.snapshot());
   try {
-    http = await startServiceEndpoint(config, {
-      registry,
-      service: "agent",
-      version,
-      defaultPort: 9888,
-      stats: () => ({ ...agent.stats, routes: agent.routeCount }),
-      status: () => ({ connections: agent.connections(), routes: agent.snapshot() }),
-    });
+    http = await startAgentEndpoint(config, agent, version);
   } catch (err) {
     await agent.stop();
     throw err;
