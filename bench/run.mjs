@@ -52,7 +52,8 @@ if (opt.help) {
     "node bench/run.mjs [--seconds S=3] [--warmup W=0.5] [--rounds N=3] [--quick (1 round, 1.5 s)]\n" +
       "  [--json (also write bench/results/<timestamp>.json)] [--no-memory] [--no-micro]\n" +
       "  [--memory-conns N=10000] [--memory-batch N=500] [--scenarios pingpong-1,pingpong-8,pipelined-8x16,pingpong-64]\n" +
-      "  [--contenders lars,raw,raw-batched] [--cpu-prof (profile servers and clients; prints top self time)]\n" +
+      "  [--contenders lars,raw,raw-batched (default) | also lars-server (lars server, raw client), lars-client (raw server, lars client)]\n" +
+      "  [--cpu-prof (profile servers and clients; prints top self time)]\n" +
       "  [--wait-quiet S (before each pair, wait up to S s for other processes to use < 0.1 CPU;\n" +
       "   a pair during which they used > 0.2 CPU is run again, at most twice)]\n",
   );
@@ -79,9 +80,16 @@ const ALL_SCENARIOS = [
   { id: "pipelined-8x16", label: "pipelined 8 conns × 16", conns: 8, depth: 16 },
   { id: "pingpong-64", label: "ping-pong 64 conns", conns: 64, depth: 1 },
 ];
-const ALL_CONTENDERS = ["lars", "raw", "raw-batched"];
-const pick = (all, list, what) => {
-  if (list === undefined) return all;
+const ALL_CONTENDERS = ["lars", "raw", "raw-batched", "lars-server", "lars-client"];
+// Run unless --contenders says otherwise; the crossed pairs below are opt-in.
+const DEFAULT_CONTENDERS = ["lars", "raw", "raw-batched"];
+/**
+ * Crossed contenders: one lars side against the raw other side, to tell the
+ * server's share of a gap from the client's. [server script, client script].
+ */
+const SIDES = { "lars-server": ["lars", "raw"], "lars-client": ["raw", "lars"] };
+const pick = (all, list, what, defaults = all) => {
+  if (list === undefined) return defaults;
   const ids = list.split(",").map((s) => s.trim());
   for (const id of ids) {
     if (!all.some((x) => (x.id ?? x) === id)) {
@@ -92,7 +100,7 @@ const pick = (all, list, what) => {
   return all.filter((x) => ids.includes(x.id ?? x));
 };
 const SCENARIOS = pick(ALL_SCENARIOS, opt.scenarios, "scenario");
-const CONTENDERS = pick(ALL_CONTENDERS, opt.contenders, "contender");
+const CONTENDERS = pick(ALL_CONTENDERS, opt.contenders, "contender", DEFAULT_CONTENDERS);
 
 const stamp = new Date().toISOString().replace(/[:.]/g, "-");
 const RESULTS_DIR = join(BENCH, "results");
@@ -286,7 +294,8 @@ const profFlags = (role) => (opt["cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", 
 
 async function runPair(contender, scenario) {
   await waitQuiet();
-  const server = startNode(`${contender} server`, `servers/${contender}.mjs`, ["--host", "127.0.0.1", "--port", "0"], {
+  const [serverSide, clientSide] = SIDES[contender] ?? [contender, contender];
+  const server = startNode(`${contender} server`, `servers/${serverSide}.mjs`, ["--host", "127.0.0.1", "--port", "0"], {
     cpu: 0,
     nodeFlags: profFlags(`${contender}-server`),
   });
@@ -294,7 +303,7 @@ async function runPair(contender, scenario) {
     const { port } = await waitLine(server, (m) => m.event === "listening", 15_000);
     const client = startNode(
       `${contender} client`,
-      `clients/${contender}.mjs`,
+      `clients/${clientSide}.mjs`,
       ["--host", "127.0.0.1", "--port", String(port), "--conns", String(scenario.conns), "--depth", String(scenario.depth), "--seconds", String(SECONDS), "--warmup", String(WARMUP)],
       { cpu: 1, nodeFlags: profFlags(`${contender}-client`) },
     );
@@ -596,8 +605,8 @@ const target = (name, value, min, max, paired = null) => {
   targets.push({ name, value, bound: min !== undefined ? `≥ ${min}` : `≤ ${max}`, status, pairedMedian: paired });
 };
 /** Median over the rounds of (lars QPS / base QPS) within the same round: a noise check on the ratio of medians. */
-const pairedRatio = (sid, base) => {
-  const a = results[sid]?.lars ?? [];
+const pairedRatio = (sid, base, of = "lars") => {
+  const a = results[sid]?.[of] ?? [];
   const b = results[sid]?.[base] ?? [];
   return median(a.map((r, i) => (r && b[i] ? r.qps / b[i].qps : null)));
 };
@@ -610,6 +619,18 @@ if (CONTENDERS.includes("lars")) {
   target("pipelined 8 × 16: lars QPS × raw-batched", r("pipelined-8x16", "raw-batched"), 0.9, undefined, pairedRatio("pipelined-8x16", "raw-batched"));
   target("idle memory per connection (RSS): lars × raw", opt["no-memory"] ? null : memRatio("rssPerConn"), undefined, 1.2);
   target("idle memory per connection (heapUsed): lars × raw", opt["no-memory"] ? null : memRatio("heapPerConn"), undefined, 1.2);
+}
+// With the crossed contenders: each lars side against the raw pair, the other side being raw in both.
+for (const [c, what] of [
+  ["lars-client", "lars client × raw client (raw server)"],
+  ["lars-server", "lars server × raw server (raw client)"],
+]) {
+  if (!CONTENDERS.includes(c) || !CONTENDERS.includes("raw")) continue;
+  for (const s of SCENARIOS.filter((x) => x.depth === 1)) {
+    target(`${s.label}: ${what}`, ratio(qpsOf(s.id, c), qpsOf(s.id, "raw")), 0.95, undefined, pairedRatio(s.id, "raw", c));
+  }
+}
+if (targets.length > 0) {
   out();
   out("### Targets (issue 5)");
   out();

@@ -23,6 +23,10 @@ export class IoBuf {
   owner: object | null = null;
   /** @internal true while leased from `owner`. */
   leased = false;
+  /** The last view made, and the range it covers: asked again for the same range, it is returned as is. */
+  private lastView: Buffer | null = null;
+  private lastViewHead = 0;
+  private lastViewLength = 0;
 
   constructor(capacity: number) {
     if (!Number.isSafeInteger(capacity) || capacity <= 0) {
@@ -46,9 +50,18 @@ export class IoBuf {
     return this.data.length - this.head - this.length;
   }
 
-  /** The unread bytes, as a view into `data` (not a copy). */
+  /**
+   * The unread bytes, as a view into `data` (not a copy). Asked again for
+   * the same range, it returns the same view object: a hot connection
+   * writing same-sized frames from the same pooled buffer makes no new
+   * Buffer per write (a Buffer is cheap, but not free on that path).
+   */
   view(): Buffer {
-    return this.data.subarray(this.head, this.head + this.length);
+    const v = this.lastView;
+    if (v !== null && this.lastViewHead === this.head && this.lastViewLength === this.length) return v;
+    this.lastViewHead = this.head;
+    this.lastViewLength = this.length;
+    return (this.lastView = this.data.subarray(this.head, this.head + this.length));
   }
 
   /** Consume `n` unread bytes from the front. */

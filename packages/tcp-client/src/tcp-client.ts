@@ -2,8 +2,8 @@ import { ConnectionAttributes, FrameTooLongError, HookError, InvalidMsgidError, 
 import type { Codec, MessageBody, NetConnection, RouteHandler } from "@lars/codec";
 import { InvalidArgumentError } from "@lars/iobuf";
 import type { EventLoop, LoopResource, TimerHandle } from "@lars/event-loop";
-import { TcpConn } from "@lars/tcp-conn";
-import type { CloseReason, TcpConnOwner } from "@lars/tcp-conn";
+import { TcpConn, closeConnection } from "@lars/tcp-conn";
+import type { CloseReason, TcpConnEvents } from "@lars/tcp-conn";
 import { Connector } from "./connector.js";
 import { ClientClosedError, ConnectionLostError, GaveUpError, QueueDroppedError, ReadyError, RequestError, RequestQueueFullError } from "./errors.js";
 import { HookRunner } from "./hook-runner.js";
@@ -99,7 +99,9 @@ export class TcpClient extends ConnectionAttributes implements NetConnection, Lo
   private readonly connector: Connector;
   private readonly matcher: RequestMatcher;
   private readonly queue: SendQueue | null;
-  private readonly owner: TcpConnOwner;
+  /** What each connection of this client tells it: one object, made once. */
+  private readonly connEvents: TcpConnEvents;
+  private readonly replies: ReplyRouter;
   private readonly counters = new ClientCounters();
   private conn: TcpConn | undefined;
   private current: ClientStatus = { state: "connecting" };
@@ -128,17 +130,21 @@ export class TcpClient extends ConnectionAttributes implements NetConnection, Lo
     this.router = options.router ?? new MessageRouter<NetConnection>();
     this.matcher = new RequestMatcher(loop, () => this.resetForReplyOrder());
     this.queue = this.opts.queue === null ? null : new SendQueue(this.opts.queue, this.name);
-    this.owner = {
+    this.replies = new ReplyRouter(this.router, this.matcher, (err) => this.hooks.report(err));
+    this.connEvents = {
       loop,
-      router: new ReplyRouter(this.router, this.matcher, (err) => this.hooks.report(err)),
-      onRouteError: (_conn, err) => this.hooks.report(err),
+      // Handlers get the client as `conn`: it is the NetConnection users see, across reconnects.
+      onFrame: (msgid, body) => {
+        const err = this.replies.dispatch(msgid, body, this);
+        if (err !== undefined) this.hooks.report(err);
+      },
       onBackpressure: () => this.hooks.call("onBackpressure", this),
       onDrain: () => this.hooks.call("onDrain", this),
       onClosed: (conn, reason, error) => this.onConnClosed(conn, reason, error),
     };
     const { host, port, name, connectTimeoutMs, backoff, tls } = this.opts;
     this.connector = new Connector(loop, host, port, name, connectTimeoutMs, backoff, {
-      onConnected: (socket) => this.onConnected(new TcpConn(socket, this.owner, this.opts.conn)),
+      onConnected: (socket) => this.onConnected(new TcpConn(socket, this.connEvents, this.opts.conn)),
       onAttemptFailed: (err) => {
         this.lastConnectError = err;
         this.hooks.report(err);
@@ -363,9 +369,9 @@ export class TcpClient extends ConnectionAttributes implements NetConnection, Lo
     if (conn === undefined) {
       this.finish();
     } else {
-      conn.closeWith("shutdown", undefined, deadlineMs === 0);
+      closeConnection(conn, "shutdown", undefined, deadlineMs === 0);
       if (deadlineMs !== undefined && deadlineMs > 0 && this.conn === conn && !this.loop.stopped) {
-        this.deadlineTimer = this.loop.runAfter(deadlineMs, () => conn.closeWith("shutdown", undefined, true));
+        this.deadlineTimer = this.loop.runAfter(deadlineMs, () => closeConnection(conn, "shutdown", undefined, true));
       }
     }
     return this.closePromise;
@@ -375,11 +381,10 @@ export class TcpClient extends ConnectionAttributes implements NetConnection, Lo
   private resetForReplyOrder(): void {
     const conn = this.conn;
     if (conn === undefined || conn.closed) return;
-    conn.closeWith("local", new RequestError("LARS_REQUEST_RESET", 0, 0, "an uncorrelated request timed out; connection reset to restore the reply order"), true);
+    closeConnection(conn, "local", new RequestError("LARS_REQUEST_RESET", 0, 0, "an uncorrelated request timed out; connection reset to restore the reply order"), true);
   }
 
   private onConnected(conn: TcpConn): void {
-    conn.facade = this;
     this.conn = conn;
     this.counters.connections++;
     this.setStatus(CONNECTED);

@@ -1,5 +1,4 @@
 import type { LarsError } from "@lars/iobuf";
-import type { MessageRouter, NetConnection } from "@lars/codec";
 import type { EventLoop } from "@lars/event-loop";
 
 /**
@@ -16,14 +15,28 @@ import type { EventLoop } from "@lars/event-loop";
 export type CloseReason = "peer-closed" | "bad-frame" | "shutdown" | "local" | "error" | "idle" | "frame-timeout" | "output-full";
 
 /**
- * What a {@link TcpConn} tells its owner (a server or a client). All calls
- * happen on the owner's loop; none is made after `onClosed`.
+ * What a {@link TcpConn} tells its owner (a server or a client), given to
+ * its constructor. One object per owner, shared by all its connections:
+ * the connection calls it with itself as `conn`, so neither a connection
+ * nor a frame costs a closure. All calls happen on `loop`; none is made
+ * after `onClosed`.
  */
-export interface TcpConnOwner {
+export interface TcpConnEvents {
+  /** Runs the flush task and the close timer. */
   readonly loop: EventLoop;
-  readonly router: MessageRouter<NetConnection>;
-  /** A frame the router could not deliver (unknown msgid, handler error). The connection stays open. */
-  onRouteError(conn: TcpConn, err: LarsError): void;
+  /**
+   * True when the owner checks `lastReceiveAt` (an idle timeout): its
+   * connections then read the clock on every chunk they receive. Left
+   * unset, they do not (a clock read per chunk is a cost worth saving on
+   * the hot path), and `lastReceiveAt` stays the time the connection was made.
+   */
+  readonly tracksIdle?: boolean;
+  /**
+   * One whole frame, in order (`body` is valid during the call only). The
+   * owner routes it and reports what its router could not deliver; a throw
+   * here closes the connection (`"error"`).
+   */
+  onFrame(msgid: number, body: Buffer, conn: TcpConn): void;
   /** Output passed the high-water mark (once per crossing). */
   onBackpressure(conn: TcpConn): void;
   /** Output fell back to the low-water mark after {@link onBackpressure}. */

@@ -1,5 +1,5 @@
-export { TcpConn } from "./tcp-conn.js";
-export type { CloseReason, TcpConnOwner } from "./hooks.js";
+export { TcpConn, closeConnection } from "./tcp-conn.js";
+export type { CloseReason, TcpConnEvents } from "./hooks.js";
 export {
   resolveTcpConnOptions,
   DEFAULT_OUTPUT_CAP,

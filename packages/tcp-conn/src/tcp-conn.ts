@@ -4,30 +4,26 @@ import type { MessageBody, NetConnection } from "@lars/codec";
 import { BufPool, OutputBuf } from "@lars/iobuf";
 import type { IoBuf, LarsError } from "@lars/iobuf";
 import type { TimerHandle } from "@lars/event-loop";
-import type { CloseReason, TcpConnOwner } from "./hooks.js";
+import type { CloseReason, TcpConnEvents } from "./hooks.js";
 import type { ResolvedTcpConnOptions } from "./options.js";
 
-
-
-/** Runs once at the end of the callback that sent: one socket write for all its frames. */
-function flushTask(conn: TcpConn): void {
-  conn.flush();
-}
-
-/** Flushes up to this size are copied and written without a completion callback. */
-const SMALL_WRITE_BYTES = 2048;
+/** Written behind a write the socket could not finish at once: its callback says that one is done. */
+const EMPTY = Buffer.alloc(0);
 
 /** The socket's back-reference to its connection: lets shared listeners replace per-connection closures. */
 const kConn = Symbol("lars.tcpConn");
 type TaggedSocket = Socket & { [kConn]: TcpConn };
+
+/** Set by TcpConn's static block: the owner-only close (see {@link closeConnection}). */
+let closeWith: (conn: TcpConn, reason: CloseReason, error: LarsError | Error | undefined, immediate: boolean) => void;
 
 /**
  * One framed Lars connection over a connected socket (C++ `tcp_conn`): the
  * only code that touches a TCP socket.
  *
  * Reading: each chunk goes through a {@link FrameDecoder} and every frame to
- * the owner's router; handlers get body views valid during the call. A bad
- * header closes this connection only (`"bad-frame"`).
+ * the owner's `onFrame` (which routes it), as a body view valid during the
+ * call. A bad header closes this connection only (`"bad-frame"`).
  *
  * Writing: {@link sendMessage} encodes into the connection's {@link OutputBuf};
  * everything sent by one callback (or in reply to one received chunk) goes
@@ -40,30 +36,33 @@ export class TcpConn extends ConnectionAttributes implements NetConnection {
   readonly transport = "tcp";
   readonly remoteAddress: string | undefined;
   readonly remotePort: number | undefined;
-  /** Frames and bytes received and sent (accepted for sending). */
-  messagesIn = 0;
-  messagesOut = 0;
-  bytesIn = 0;
-  bytesOut = 0;
-  /** `performance.now()` of the last bytes received (for idle checks). */
-  lastReceiveAt: number;
-  /** `performance.now()` when the frame now being gathered began; 0 when none is partial. */
-  partialSince = 0;
-  /**
-   * The object handed to route handlers as `conn`: this connection, or the
-   * client that owns it (a TcpClient is itself the NetConnection users see).
-   */
-  facade: NetConnection = this;
+  // Counters: written here only, read through the getters below.
+  private framesIn = 0;
+  private framesOut = 0;
+  private octetsIn = 0;
+  private octetsOut = 0;
+  private receivedAt: number;
+  private partialAt = 0;
 
   private readonly socket: Socket;
-  private readonly owner: TcpConnOwner;
+  private readonly events: TcpConnEvents;
+  /** `events.tracksIdle`: stamp `receivedAt` on every chunk. */
+  private readonly stampReceives: boolean;
   private readonly options: ResolvedTcpConnOptions;
   private readonly pool: BufPool;
   // Made on first use, so an idle connection holds only this object and its socket.
   private out: OutputBuf | null = null;
   private decoder: FrameDecoder<TcpConn> | null = null;
-  /** Buffers handed to socket.write, oldest first; reverted as each write completes. */
-  private inflight: IoBuf[] | null = null;
+  /**
+   * Pooled buffers the socket still holds, oldest first, each with the number of the write
+   * with a callback that follows it: reverted once that callback has run (they run in order).
+   */
+  private inflight: { seq: number; buf: IoBuf }[] | null = null;
+  /** Writes made with a callback, and their callbacks run. */
+  private writesTracked = 0;
+  private writesDone = 0;
+  /** The socket's writes complete during the call (plain TCP with room in the kernel): write untracked. */
+  private writesSync = true;
   private onWritten: (() => void) | null = null;
   private flushQueued = false;
   /** True while this connection's own frames are being dispatched: their replies flush once the chunk is done. */
@@ -78,15 +77,24 @@ export class TcpConn extends ConnectionAttributes implements NetConnection {
   private closedWaiters: (() => void)[] | null = null;
   private drainWaiters: { resolve: () => void; reject: (err: Error) => void }[] | null = null;
 
-  constructor(socket: Socket, owner: TcpConnOwner, options: ResolvedTcpConnOptions) {
+  static {
+    closeWith = (conn, reason, error, immediate) => conn.closeWith(reason, error, immediate);
+  }
+
+  /**
+   * Take over a connected socket. `events` is the owner's (one object for
+   * all its connections); `options` come from `resolveTcpConnOptions`.
+   */
+  constructor(socket: Socket, events: TcpConnEvents, options: ResolvedTcpConnOptions) {
     super();
     this.socket = socket;
-    this.owner = owner;
+    this.events = events;
+    this.stampReceives = events.tracksIdle === true;
     this.options = options;
     this.pool = options.pool ?? BufPool.shared;
     this.remoteAddress = socket.remoteAddress;
     this.remotePort = socket.remotePort;
-    this.lastReceiveAt = performance.now();
+    this.receivedAt = performance.now();
     socket.setNoDelay(true);
     // Half-close: a peer may send its last requests and its FIN together. Node's
     // default (allowHalfOpen false) ends our side as soon as the FIN is read,
@@ -118,21 +126,50 @@ export class TcpConn extends ConnectionAttributes implements NetConnection {
     this[kConn].finish();
   }
 
+  /** The decoder's frame handler, shared by every connection (the decoder's context is the connection). */
   private static deliver(this: void, msgid: number, body: Buffer, conn: TcpConn): void {
-    conn.messagesIn++;
-    const err = conn.owner.router.dispatch(msgid, body, conn.facade, conn.reportAsyncRouteError);
-    if (err !== undefined) conn.owner.onRouteError(conn, err);
+    conn.framesIn++;
+    conn.events.onFrame(msgid, body, conn);
+  }
+
+  /** Runs once at the end of the callback that sent: one socket write for all its frames. */
+  private static flushTask(this: void, conn: TcpConn): void {
+    conn.flush();
+  }
+
+  /** Frames received. */
+  get messagesIn(): number {
+    return this.framesIn;
+  }
+
+  /** Frames accepted for sending. */
+  get messagesOut(): number {
+    return this.framesOut;
+  }
+
+  /** Bytes received. */
+  get bytesIn(): number {
+    return this.octetsIn;
+  }
+
+  /** Frame bytes (headers included) accepted for sending. */
+  get bytesOut(): number {
+    return this.octetsOut;
   }
 
   /**
-   * Where the router sends the failure of an async handler (its promise
-   * rejected): the owner, exactly like a sync throw. One closure per
-   * connection, made once; nothing is allocated per message.
+   * `performance.now()` of the last bytes received, for idle checks: kept
+   * only when the owner's events say `tracksIdle` (else the time the
+   * connection was made).
    */
-  private readonly reportAsyncRouteError = (err: LarsError): void => {
-    // The connection may have closed while the handler awaited: the owner is told all the same.
-    this.owner.onRouteError(this, err);
-  };
+  get lastReceiveAt(): number {
+    return this.receivedAt;
+  }
+
+  /** `performance.now()` when the frame now being gathered began; 0 when none is partial (for slowloris checks). */
+  get partialSince(): number {
+    return this.partialAt;
+  }
 
   get closed(): boolean {
     return this.ending || this.finished;
@@ -192,47 +229,71 @@ export class TcpConn extends ConnectionAttributes implements NetConnection {
     // One pooled buffer holds at most 8 MiB: past that, hand this turn's bytes to the socket now.
     if (out.length + frameBytes > out.cap) this.flush();
     writeFrame(out, msgid, data, this.options.maxMessageLength);
-    this.messagesOut++;
-    this.bytesOut += frameBytes;
+    this.framesOut++;
+    this.octetsOut += frameBytes;
     if (!this.flushQueued) {
       this.flushQueued = true;
       // Replies to this connection's own frames are flushed when the chunk is
       // done (onData). Anything else flushes at the end of the current
       // callback, not a later loop phase: still one write for all it sent,
       // without the extra hop's latency.
-      if (!this.dispatching) process.nextTick(flushTask, this);
+      if (!this.dispatching) process.nextTick(TcpConn.flushTask, this);
     }
     if (pending + frameBytes > this.options.highWaterMark) {
       if (!this.aboveHighWater) {
         this.aboveHighWater = true;
-        this.owner.onBackpressure(this);
+        this.events.onBackpressure(this);
       }
       return false;
     }
     return true;
   }
 
-  /** Write everything queued now, in one socket write. Normally run once at the end of the sending callback. */
-  flush(): void {
+  /** Write everything queued now, in one socket write. Run once at the end of the sending callback or chunk. */
+  private flush(): void {
     this.flushQueued = false;
     const out = this.out;
     if (out === null || out.length === 0) return;
-    if (this.finished || this.socket.destroyed) {
+    const socket = this.socket;
+    if (this.finished || socket.destroyed) {
       out.clear();
       return;
     }
-    if (out.length <= SMALL_WRITE_BYTES && !this.aboveHighWater) {
-      // Small writes (ping-pong) go out as a copy with no completion callback:
-      // cheaper than tracking the pooled buffer until libuv is done with it.
-      const copy = Buffer.allocUnsafe(out.length);
-      out.view().copy(copy);
-      out.clear();
-      this.socket.write(copy);
+    // The pooled buffer itself goes to the socket: no copy. It stays leased while the stream or
+    // libuv may still read it: until the socket's queue is empty (writableLength 0: the kernel has
+    // every byte) or a write callback behind it has run.
+    const onWritten = (this.onWritten ??= () => this.written());
+    const inflight = this.inflight;
+    if (this.writesSync && !this.aboveHighWater && (inflight === null || inflight.length === 0)) {
+      // The ping-pong case: written with no callback (a callback costs the stream a tick per
+      // write), done during the call by libuv's try-write, and the buffer is free at once.
+      socket.write(out.view());
+      if (socket.writableLength === 0) {
+        out.clear();
+        return;
+      }
+      // The stream kept it (the kernel's buffer is full; a TLS socket always does): an empty
+      // write with a callback, queued behind it, says when it is done; track writes from now on.
+      this.writesSync = false;
+      this.track(out.detach()!);
+      socket.write(EMPTY, onWritten);
       return;
     }
+    // Tracked (behind pending writes, past the high-water mark, or on a socket that keeps
+    // writes): written() frees the buffer and watches for the drain.
     const buf = out.detach()!;
-    (this.inflight ??= []).push(buf);
-    this.socket.write(buf.view(), (this.onWritten ??= () => this.written()));
+    this.track(buf);
+    socket.write(buf.view(), onWritten);
+    if (socket.writableLength === 0) {
+      // Done during the call, with everything before it: all free now, untracked writes again.
+      for (const w of this.inflight!) this.pool.revert(w.buf);
+      this.inflight!.length = 0;
+      this.writesSync = true;
+    }
+  }
+
+  private track(buf: IoBuf): void {
+    (this.inflight ??= []).push({ seq: ++this.writesTracked, buf });
   }
 
   /** Graceful close: flush what was accepted, then end. Idempotent; allowed inside handlers. */
@@ -240,12 +301,8 @@ export class TcpConn extends ConnectionAttributes implements NetConnection {
     this.closeWith("local");
   }
 
-  /**
-   * Close with `reason` (the first reason given wins). Output already
-   * accepted is flushed; the socket is destroyed if it has not closed within
-   * `closeTimeoutMs`. With `immediate`, the socket is destroyed at once.
-   */
-  closeWith(reason: CloseReason, error?: LarsError | Error, immediate = false): void {
+  /** See {@link closeConnection}. */
+  private closeWith(reason: CloseReason, error?: LarsError | Error, immediate = false): void {
     this.noteClose(reason, error);
     if (this.finished) return;
     if (immediate) {
@@ -260,7 +317,7 @@ export class TcpConn extends ConnectionAttributes implements NetConnection {
     this.flush();
     this.socket.end();
     if (this.options.closeTimeoutMs > 0) {
-      this.closeTimer = this.owner.loop.runAfter(this.options.closeTimeoutMs, () => this.socket.destroy());
+      this.closeTimer = this.events.loop.runAfter(this.options.closeTimeoutMs, () => this.socket.destroy());
     } else {
       this.socket.destroy();
     }
@@ -273,8 +330,8 @@ export class TcpConn extends ConnectionAttributes implements NetConnection {
   }
 
   private onData(chunk: Buffer): void {
-    this.bytesIn += chunk.length;
-    this.lastReceiveAt = performance.now();
+    this.octetsIn += chunk.length;
+    if (this.stampReceives) this.receivedAt = performance.now();
     if (this.ending || this.finished) return; // closing after a bad frame or close(): ignore the rest
     const decoder = (this.decoder ??= new FrameDecoder({
       maxMessageLength: this.options.maxMessageLength,
@@ -282,13 +339,13 @@ export class TcpConn extends ConnectionAttributes implements NetConnection {
       context: this,
       onFrame: TcpConn.deliver,
     }));
-    const framesBefore = this.messagesIn;
+    const framesBefore = this.framesIn;
     let err: LarsError | null;
     this.dispatching = true;
     try {
       err = decoder.feed(chunk);
     } catch (thrown) {
-      // Only a throwing owner hook gets here (the router never throws).
+      // Only a throwing owner callback gets here (routers never throw).
       this.closeWith("error", thrown instanceof Error ? thrown : new Error(String(thrown)));
       return;
     } finally {
@@ -296,18 +353,19 @@ export class TcpConn extends ConnectionAttributes implements NetConnection {
       if (this.flushQueued) this.flush();
     }
     if (err !== null) this.closeWith("bad-frame", err);
-    else if (decoder.buffered === 0) this.partialSince = 0;
+    else if (decoder.buffered === 0) this.partialAt = 0;
     // A frame completed in this chunk means the partial one began here too.
-    else if (this.partialSince === 0 || this.messagesIn !== framesBefore) this.partialSince = this.lastReceiveAt;
+    else if (this.partialAt === 0 || this.framesIn !== framesBefore) this.partialAt = this.stampReceives ? this.receivedAt : performance.now();
   }
 
+  /** A write's callback (in write order): its buffer, and those of the writes before it, are free. */
   private written(): void {
-    const buf = this.inflight?.shift();
-    if (buf === undefined) return; // reverted already when the socket closed
-    this.pool.revert(buf);
+    const done = ++this.writesDone;
+    const inflight = this.inflight; // null once the socket closed: reverted then
+    while (inflight !== null && inflight.length > 0 && inflight[0]!.seq <= done) this.pool.revert(inflight.shift()!.buf);
     if (this.aboveHighWater && this.pendingBytes <= this.options.lowWaterMark) {
       this.aboveHighWater = false;
-      if (!this.finished) this.owner.onDrain(this);
+      if (!this.finished) this.events.onDrain(this);
       const waiters = this.drainWaiters;
       // Writes also complete (with an error) while a closing socket is destroyed: those waiters
       // are rejected by finish(), not told the output drained.
@@ -331,10 +389,10 @@ export class TcpConn extends ConnectionAttributes implements NetConnection {
     this.closeTimer?.cancel();
     this.decoder?.close();
     try {
-      this.owner.onClosed(this, this.closeReason ?? "peer-closed", this.closeError);
+      this.events.onClosed(this, this.closeReason ?? "peer-closed", this.closeError);
     } finally {
       // The handle is closed: libuv no longer reads these buffers, so they can go back.
-      if (this.inflight !== null) for (const buf of this.inflight) this.pool.revert(buf);
+      if (this.inflight !== null) for (const w of this.inflight) this.pool.revert(w.buf);
       this.inflight = null;
       this.out?.clear();
       this.clearAttrs();
@@ -349,4 +407,16 @@ export class TcpConn extends ConnectionAttributes implements NetConnection {
       if (closes !== null) for (const resolve of closes) resolve();
     }
   }
+}
+
+/**
+ * For owners only (a server's shutdown and idle sweep, a client's close):
+ * close `conn` with `reason` (the first reason given wins, also against a
+ * later peer close). Output already accepted is flushed; the socket is
+ * destroyed if it has not closed within `closeTimeoutMs`. With `immediate`,
+ * the socket is destroyed at once. Users close with `conn.close()`.
+ * @internal
+ */
+export function closeConnection(conn: TcpConn, reason: CloseReason, error?: LarsError | Error, immediate = false): void {
+  closeWith(conn, reason, error, immediate);
 }

@@ -2,7 +2,7 @@ import type { Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { FrameTooLongError, HandlerError, encodeFrame } from "@lars/codec";
 import { BufPool } from "@lars/iobuf";
-import { TcpConn, resolveTcpConnOptions } from "../src/index.js";
+import { TcpConn, closeConnection, resolveTcpConnOptions } from "../src/index.js";
 import type { TcpConnOptions } from "../src/index.js";
 import { FakeOwner, Peer, nextData, socketPair } from "./helpers/socket-pair.js";
 
@@ -30,7 +30,7 @@ async function setup(options: TcpConnOptions = {}): Promise<Setup> {
 
 afterEach(async () => {
   for (const s of opened.splice(0)) {
-    s.conn.closeWith("local", undefined, true);
+    closeConnection(s.conn, "local", undefined, true);
     s.peer.socket.destroy();
     await s.owner.waitClosed();
     await s.peer.waitClose();

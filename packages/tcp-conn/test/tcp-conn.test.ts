@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { FrameTooLongError, SendError, encodeFrame } from "@lars/codec";
 import type { NetConnection } from "@lars/codec";
 import { BufPool } from "@lars/iobuf";
-import { TcpConn, resolveTcpConnOptions } from "../src/index.js";
+import { TcpConn, closeConnection, resolveTcpConnOptions } from "../src/index.js";
 import type { TcpConnOptions } from "../src/index.js";
 import { FakeOwner, Peer, nextData, socketPair } from "./helpers/socket-pair.js";
 
@@ -30,7 +30,7 @@ async function setup(options: TcpConnOptions = {}): Promise<Setup> {
 
 afterEach(async () => {
   for (const s of opened.splice(0)) {
-    s.conn.closeWith("local", undefined, true);
+    closeConnection(s.conn, "local", undefined, true);
     s.peer.socket.destroy();
     await s.owner.waitClosed();
     await s.peer.waitClose();
@@ -39,6 +39,15 @@ afterEach(async () => {
     s.pool.assertNoLeaks();
   }
 });
+
+/** Resolves once `check()` is true, looking again on each macrotask turn (bounded). */
+async function until(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
 
 /**
  * Replace `socket.write` with a recording wrapper: each call is recorded with
@@ -103,16 +112,30 @@ describe("TcpConn write coalescing", () => {
     expect(conn.pendingBytes).toBe(0);
   });
 
-  it("flush() writes what is queued at once; the queued task then finds nothing to write", async () => {
-    const { conn, peer, socket } = await setup();
-    const writes = spyWrites(socket);
-    conn.sendMessage("now", 1);
-    conn.flush();
-    expect(writes.sizes).toEqual([11]);
-    conn.sendMessage("later", 2);
-    await writes.written(2);
-    expect(writes.sizes).toEqual([11, 13]);
-    await peer.waitFrames(2);
+  it("a write the socket cannot finish at once keeps its pooled buffer leased until it is written: later sends corrupt nothing", async () => {
+    const { conn, peer, pool } = await setup({ outputCap: 8 * 1024 * 1024, highWaterMark: 8 * 1024 * 1024 });
+    peer.socket.pause();
+    const body = (i: number): Buffer => Buffer.alloc(60_000, i % 251);
+    let sent = 0;
+    // One frame per turn (a write each, with no callback) until the kernel's buffers are full
+    // and the socket has to keep one.
+    while (conn.pendingBytes === 0 && sent < 500) {
+      conn.sendMessage(body(sent++), 1);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    expect(conn.pendingBytes).toBeGreaterThan(0);
+    expect(pool.inUse).toBe(1); // still leased: libuv reads it later
+    // Sends now lease buffers from the same pool: none may be the one the socket still reads.
+    for (let k = 0; k < 5; k++) {
+      conn.sendMessage(body(sent++), 1);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    peer.socket.resume();
+    await peer.waitFrames(sent);
+    const intact = peer.frames.every((f, k) => f.body.length === 60_000 && f.body[0] === k % 251 && f.body[59_999] === k % 251);
+    expect(intact).toBe(true);
+    await until(() => pool.inUse === 0, "every write's buffer back in the pool");
+    expect(conn.pendingBytes).toBe(0);
   });
 
   it("tells the owner once per crossing of the high-water mark, and drains at the low-water mark", async () => {
@@ -157,7 +180,7 @@ describe("TcpConn awaitables", () => {
     }
     const drained = conn.drained();
     const closed = conn.whenClosed().then(() => owner.closed.length);
-    conn.closeWith("shutdown", undefined, true);
+    closeConnection(conn, "shutdown", undefined, true);
     await expect(drained).rejects.toMatchObject({ code: "LARS_CONN_CLOSED" });
     expect(await closed).toBe(1); // the owner heard first
     await conn.whenClosed(); // already closed: at once
@@ -166,7 +189,7 @@ describe("TcpConn awaitables", () => {
 });
 
 describe("TcpConn reading", () => {
-  it("routes every frame of a chunk to the owner's router with the facade as the connection", async () => {
+  it("hands every frame of a chunk to the owner's onFrame, in order, with the connection", async () => {
     const { conn, owner, peer, socket } = await setup();
     const seen: [number, string, NetConnection][] = [];
     owner.router.register(1, (body, msgid, c) => seen.push([msgid, body.toString(), c]));
@@ -183,9 +206,9 @@ describe("TcpConn reading", () => {
     expect(owner.routeErrors.map((e) => e.code)).toEqual(["LARS_ROUTE_UNKNOWN"]);
     expect([conn.messagesIn, conn.bytesIn]).toEqual([4, 11 + 11 + 14 + 8]);
 
-    // A client sets itself as the facade: handlers then get it instead.
+    // The owner decides what handlers get as `conn` (a client hands them itself).
     const facade = { id: -1 } as unknown as NetConnection;
-    conn.facade = facade;
+    owner.facade = facade;
     const more = nextData(socket);
     peer.socket.write(encodeFrame(2, "via facade"));
     await more;
@@ -261,8 +284,8 @@ describe("TcpConn closing", () => {
   it("the first close reason wins; an immediate close destroys the socket and reports once", async () => {
     const { conn, owner, peer } = await setup();
     const cause = new Error("why");
-    conn.closeWith("idle", cause, true);
-    conn.closeWith("error", new Error("later"), true);
+    closeConnection(conn, "idle", cause, true);
+    closeConnection(conn, "error", new Error("later"), true);
     conn.close();
     await owner.waitClosed();
     expect(owner.closed.map((c) => [c.reason, c.error])).toEqual([["idle", cause]]);
@@ -272,7 +295,7 @@ describe("TcpConn closing", () => {
   // An immediate close must mark the connection closed at once, so no later send is silently dropped.
   it("an immediate close marks the connection closed at once and refuses further sends", async () => {
     const { conn, owner } = await setup();
-    conn.closeWith("frame-timeout", undefined, true);
+    closeConnection(conn, "frame-timeout", undefined, true);
     try {
       expect(conn.closed).toBe(true);
       expect(() => conn.sendMessage("after destroy", 1)).toThrow(expect.objectContaining({ code: "LARS_CONN_CLOSED" }));
@@ -298,7 +321,7 @@ describe("TcpConn closing", () => {
     }
     expect(conn.pendingBytes).toBeGreaterThanOrEqual(1024 * 1024);
     expect(pool.inUse).toBeGreaterThan(0);
-    conn.closeWith("shutdown", undefined, true);
+    closeConnection(conn, "shutdown", undefined, true);
     await owner.waitClosed();
     expect(pool.inUse).toBe(0);
   });

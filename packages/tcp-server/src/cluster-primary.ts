@@ -2,12 +2,16 @@ import cluster from "node:cluster";
 import type { Worker } from "node:cluster";
 import { createServer } from "node:net";
 import type { AddressInfo, Server, Socket } from "node:net";
+import type { MessageBody } from "@lars/codec";
 import { LarsError } from "@lars/iobuf";
+import type { TcpConn } from "@lars/tcp-conn";
+import type { BroadcastResult } from "./connection-table.js";
 import { ServerStateError, WorkerBootError } from "./errors.js";
 import { WORKER_ENV, isLarsMessage } from "./ipc-messages.js";
 import { TaskError } from "./task-registry.js";
 import type { PrimaryToWorker, WorkerToPrimary } from "./ipc-messages.js";
 import type { ResolvedTcpServerOptions } from "./options.js";
+import type { ServerProcess } from "./server-process.js";
 import { addStats } from "./server-stats.js";
 import type { TcpServerStats } from "./server-stats.js";
 import { listenError } from "./errors.js";
@@ -69,9 +73,11 @@ const MAX_CRASHES_IN_WINDOW = 10;
  * whole server, and hands each connection to the next ready worker
  * round-robin over the cluster IPC channel — the shape of Lars's main thread
  * feeding its thread queues. Workers run the same program, so the same
- * routes and hooks.
+ * routes and hooks. It serves no connection itself: no connection table,
+ * no router.
  */
-export class ClusterPrimary {
+export class ClusterPrimary implements ServerProcess {
+  readonly role = "primary";
   private readonly slots = new Map<number, WorkerSlot>();
   private rr: WorkerSlot[] = [];
   private rrNext = 0;
@@ -137,6 +143,15 @@ export class ClusterPrimary {
 
   get connectionCount(): number {
     return this.current;
+  }
+
+  /** None: the connections live in the workers. */
+  connections(): TcpConn[] {
+    return [];
+  }
+
+  broadcast(_data: MessageBody, _msgid: number): BroadcastResult {
+    throw new ServerStateError("broadcast() in a multi-worker primary reaches no connection: send a task that broadcasts in each worker");
   }
 
   /** Send a task to every worker (`target` "all") or to one worker id. Returns workers reached. */

@@ -92,14 +92,25 @@ export class SocketLifecycle {
     if (this.state === "closing" && this.pendingSends === 0) this.closeSocket();
   }
 
-  /** See `UdpServer.close` / `UdpClient.close`. */
-  close(deadlineMs?: number): Promise<void> {
-    if (this.closePromise !== undefined) return this.closePromise;
-    const previous = this.state;
-    this.state = "closing";
-    this.closePromise = new Promise<void>((resolve) => {
+  /**
+   * Resolves once the socket has closed and the loop forgot the owner,
+   * whoever closed it (`close()`, `loop.stop()`, a failed open). Never
+   * rejects, never starts a close; the same promise `close()` returns.
+   * Made only when someone asks (or closes).
+   */
+  whenClosed(): Promise<void> {
+    this.closePromise ??= new Promise<void>((resolve) => {
       this.resolveClose = resolve;
     });
+    return this.closePromise;
+  }
+
+  /** See `UdpServer.close` / `UdpClient.close`. */
+  close(deadlineMs?: number): Promise<void> {
+    if (this.closed) return this.whenClosed();
+    const previous = this.state;
+    this.state = "closing";
+    const closed = this.whenClosed();
     if (previous === "idle") {
       this.finish();
     } else if (previous === "opening") {
@@ -110,7 +121,7 @@ export class SocketLifecycle {
       if (this.pendingSends === 0 || !(wait > 0) || this.loop.stopped) this.closeSocket();
       else this.closeTimer = this.loop.runAfter(wait, this.closeSocket);
     }
-    return this.closePromise;
+    return closed;
   }
 
   private settleOpen(err: Error): void {

@@ -192,6 +192,18 @@ export class UdpClient extends ConnectionAttributes implements NetConnection, Lo
     return closing;
   }
 
+  /**
+   * Resolves once the client is closed for good — its socket closed, the
+   * loop no longer owning it, its attributes dropped — whoever closed it:
+   * `close()`, `loop.stop()`, or a `connect()` that failed. Never rejects
+   * and never closes anything itself; the same promise `close()` returns
+   * (already resolved once closed). The same name as `TcpConn.whenClosed()`
+   * and `TcpClient.whenClosed()`.
+   */
+  whenClosed(): Promise<void> {
+    return this.life.whenClosed();
+  }
+
   /** Counters and the current send queue. Cheap; allowed at any time, also after close. */
   stats(): UdpStats {
     return this.core.stats(this.life.queuedBytes());

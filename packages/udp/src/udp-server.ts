@@ -150,6 +150,17 @@ export class UdpServer implements LoopResource, UdpPeerOwner {
     return this.life.close(deadlineMs);
   }
 
+  /**
+   * Resolves once the server is closed for good — its socket closed, the
+   * loop no longer owning it — whoever closed it: `close()`, `loop.stop()`,
+   * or a `bind()` that failed. Never rejects and never closes anything
+   * itself; the same promise `close()` returns (already resolved once closed).
+   * The same name as `TcpConn.whenClosed()` and `TcpClient.whenClosed()`.
+   */
+  whenClosed(): Promise<void> {
+    return this.life.whenClosed();
+  }
+
   /** Counters and the current send queue. Cheap; allowed at any time, also after close. */
   stats(): UdpStats {
     return this.core.stats(this.life.queuedBytes());

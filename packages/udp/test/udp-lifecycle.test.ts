@@ -227,3 +227,72 @@ describe("UdpServer and UdpClient lifecycle", () => {
     expect(result.code).toBe(0); // exited on its own, before the 10 s kill
   });
 });
+
+describe("whenClosed(): the awaitable close, as on TcpConn and TcpClient", () => {
+  it("waits, without closing anything, until the server and client are closed by loop.stop(); then they are gone", async () => {
+    const pair = await startPair();
+    let serverDone = false;
+    let clientDone = false;
+    const serverClosed = pair.server.whenClosed().then(() => {
+      serverDone = true;
+      return pair.server.listening;
+    });
+    const clientClosed = pair.client.whenClosed().then(() => (clientDone = true));
+    // Asking closes nothing: the pair still talks.
+    const got = recordInto(pair.server, [1]);
+    pair.client.sendMessage("still here", 1);
+    expect((await got.next()).body.toString()).toBe("still here");
+    expect([serverDone, clientDone, pair.server.closed, pair.client.closed]).toEqual([false, false, false, false]);
+    expect(pair.server.whenClosed()).toBe(pair.server.whenClosed()); // one promise
+
+    await pair.loop.stop(1000);
+    // Resolved once the socket had closed.
+    expect(await serverClosed).toBe(false);
+    await clientClosed;
+    expect([serverDone, clientDone]).toEqual([true, true]);
+    expect(pair.loop.stats().ownedResources).toBe(0);
+  });
+
+  it("is the promise close() returns, and resolves at once once closed", async () => {
+    const pair = await startPair();
+    cleanups.push(pair.stop);
+    const early = pair.client.whenClosed();
+    const closing = pair.client.close();
+    expect(closing).toBe(early);
+    await early;
+    expect(pair.client.connected).toBe(false);
+    expect(pair.client.whenClosed()).toBe(closing);
+    await pair.client.whenClosed();
+    const serverClosing = pair.server.close();
+    expect(pair.server.whenClosed()).toBe(serverClosing);
+    await serverClosing;
+    await pair.server.whenClosed();
+  });
+
+  it("resolves when a failed bind() or connect() closes the server or client by itself", async () => {
+    const loop = newLoop();
+    const first = new UdpServer(loop, { host: "127.0.0.1", port: 0 });
+    const { port } = await first.bind();
+    const clash = new UdpServer(loop, { host: "127.0.0.1", port });
+    const closed = clash.whenClosed();
+    await expect(clash.bind()).rejects.toBeInstanceOf(AddressInUseError);
+    await closed;
+    expect(clash.closed).toBe(true);
+    const lost = new UdpClient(loop, { host: "no-such-host.invalid", port: 7 });
+    const lostClosed = lost.whenClosed();
+    await expect(lost.connect()).rejects.toBeInstanceOf(UdpSocketError);
+    await lostClosed;
+    expect(lost.closed).toBe(true);
+    expect(loop.stats().ownedResources).toBe(1); // `first` only
+  });
+
+  it("on a server or client never opened, resolves when close() is called", async () => {
+    const loop = newLoop();
+    const server = new UdpServer(loop, { host: "127.0.0.1", port: 0 });
+    const client = new UdpClient(loop, { host: "127.0.0.1", port: 9 });
+    const both = Promise.all([server.whenClosed(), client.whenClosed()]);
+    await Promise.all([server.close(), client.close()]);
+    await both;
+  });
+});
+

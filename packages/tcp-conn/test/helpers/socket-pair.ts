@@ -4,7 +4,7 @@ import { FrameDecoder, MessageRouter } from "@lars/codec";
 import type { NetConnection } from "@lars/codec";
 import { EventLoop } from "@lars/event-loop";
 import type { LarsError } from "@lars/iobuf";
-import type { CloseReason, TcpConn, TcpConnOwner } from "../../src/index.js";
+import type { CloseReason, TcpConn, TcpConnEvents } from "../../src/index.js";
 
 /** How long any wait here may take before it fails the test, ms. */
 const WAIT_MS = 8000;
@@ -88,16 +88,28 @@ export class Peer {
   }
 }
 
-/** A minimal TcpConn owner (what a server or a client is to a connection), recording every call. */
-export class FakeOwner implements TcpConnOwner {
+/**
+ * A minimal TcpConn owner (what a server or a client is to a connection): it routes frames
+ * through its router, handing handlers `conn`, or `facade` when set (as a client hands
+ * itself), and records every call.
+ */
+export class FakeOwner implements TcpConnEvents {
   readonly loop = new EventLoop({ monitorDelay: false });
   readonly router = new MessageRouter<NetConnection>();
   readonly routeErrors: LarsError[] = [];
   readonly signals: string[] = [];
   readonly closed: { conn: TcpConn; reason: CloseReason; error: LarsError | Error | undefined }[] = [];
+  facade: NetConnection | undefined;
   private readonly waiters: (() => void)[] = [];
 
-  onRouteError(_conn: TcpConn, err: LarsError): void {
+  onFrame(msgid: number, body: Buffer, conn: TcpConn): void {
+    const err = this.router.dispatch(msgid, body, this.facade ?? conn, this.reportAsync);
+    if (err !== undefined) this.routeError(err);
+  }
+
+  private readonly reportAsync = (err: LarsError): void => this.routeError(err);
+
+  private routeError(err: LarsError): void {
     this.routeErrors.push(err);
     this.check();
   }
