@@ -235,15 +235,7 @@ export class DnsServer {
       this.#state = "new";
       throw new DnsStoreUnavailableError(err);
     }
-    let address: AddressInfo;
-    try {
-      address = await this.#server.listen();
-    } catch (err) {
-      this.#state = "closed";
-      if (this.#ownsLoop) await this.loop.stop();
-      throw err;
-    }
-    this.#state = "running";
+    const address = await this.#listen();
     this.#lastFullAt = Date.now();
     // An admin change committed by this process: sync now (RouteVersion has moved), without waiting for the poll.
     this.#unsubscribe = this.#db.onRouteChange(() => {
@@ -254,7 +246,12 @@ export class DnsServer {
   }
 
   /** A worker: no database; the table arrives from the primary (before any connection does). */
-  async #startWorker(): Promise<AddressInfo> {
+  #startWorker(): Promise<AddressInfo> {
+    return this.#listen();
+  }
+
+  /** Listens and marks the server running; a failed listen closes it (and the loop it made). */
+  async #listen(): Promise<AddressInfo> {
     let address: AddressInfo;
     try {
       address = await this.#server.listen();
