@@ -318,10 +318,14 @@ export class ClusterPrimary implements ServerProcess {
     this.current++;
     this.total++;
     slot.inflight.add(socket);
-    slot.worker.send({ lars: "conn" } satisfies PrimaryToWorker, socket, (err: Error | null) => {
+    // keepOpen: without it node:cluster keeps the primary's copy of the socket until the worker
+    // acknowledges it, and never closes that copy if the worker dies first (the peer stays
+    // connected forever). With it, the primary closes its copy once the write is done: the fd then
+    // lives in the worker, or in the IPC message the kernel discards (closing it) if the worker dies.
+    slot.worker.send({ lars: "conn" } satisfies PrimaryToWorker, socket, { keepOpen: true }, (err: Error | null) => {
       slot.inflight.delete(socket);
-      if (err === null) return;
       socket.destroy();
+      if (err === null) return;
       // The worker went away with the handle in flight: the peer is closed, count it back
       // (unless its exit did already).
       if (slot.dead) return;

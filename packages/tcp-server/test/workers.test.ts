@@ -1,58 +1,6 @@
-import { spawn } from "node:child_process";
-import type { ChildProcessWithoutNullStreams } from "node:child_process";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { FixtureProcess } from "./helpers/fixture-process.js";
 import { RawClient } from "./helpers/raw-client.js";
-
-type Event = Record<string, unknown> & { event: string };
-
-/** The multi-worker fixture as a child process, read one JSON event per stdout line. */
-class Primary {
-  readonly child: ChildProcessWithoutNullStreams;
-  private readonly events: Event[] = [];
-  private waiters: (() => void)[] = [];
-  readonly exited: Promise<number | null>;
-
-  constructor() {
-    const script = fileURLToPath(new URL("./fixtures/workers-server.mjs", import.meta.url));
-    this.child = spawn(process.execPath, [script], { stdio: ["pipe", "pipe", "pipe"] });
-    this.exited = new Promise((resolve) => this.child.on("exit", (code) => resolve(code)));
-    createInterface({ input: this.child.stdout }).on("line", (line) => {
-      try {
-        this.events.push(JSON.parse(line) as Event);
-      } catch {
-        return;
-      }
-      for (const w of this.waiters.splice(0)) w();
-    });
-  }
-
-  /** The first event named `name` (after `from` seen events), waiting at most 15 s. */
-  async next(name: string, from = 0): Promise<Event> {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const found = this.events.slice(from).find((e) => e.event === name);
-      if (found !== undefined) return found;
-      if (Date.now() > deadline) throw new Error(`no "${name}" event from the fixture within 15 s`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 1000);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-  }
-
-  get seen(): number {
-    return this.events.length;
-  }
-
-  command(cmd: string): void {
-    this.child.stdin.write(`${cmd}\n`);
-  }
-}
 
 async function askPid(port: number): Promise<{ client: RawClient; pid: number }> {
   const client = await RawClient.connect(port);
@@ -60,19 +8,16 @@ async function askPid(port: number): Promise<{ client: RawClient; pid: number }>
   return { client, pid: Number(reply.body.toString()) };
 }
 
-let primary: Primary | undefined;
+let primary: FixtureProcess | undefined;
 
 afterEach(async () => {
-  if (primary !== undefined && primary.child.exitCode === null) {
-    primary.child.kill("SIGKILL");
-    await primary.exited;
-  }
+  await primary?.kill();
   primary = undefined;
 });
 
 describe("TcpServer with workers: 2 (node:cluster)", () => {
   it("spreads connections over both workers, enforces maxConn for the whole server, replaces a killed worker, runs tasks, and drains on stop", async () => {
-    primary = new Primary();
+    primary = new FixtureProcess("workers-server");
     const listening = await primary.next("listening");
     const port = listening.port as number;
     expect(listening.workers).toHaveLength(2);
@@ -109,9 +54,10 @@ describe("TcpServer with workers: 2 (node:cluster)", () => {
     await b.client.destroy();
     await c.client.destroy();
     const survivor = [...pids].find((p) => p !== a.pid)!;
+    // The replacement joins the round-robin once it reports ready (wait for that, then probe both).
+    const replacementReady = await primary.next("worker-ready", before);
     const served = new Set<number>();
-    // The replacement joins the round-robin once it reports ready: probe until both workers answer.
-    for (let i = 0; i < 200 && served.size < 2; i++) {
+    for (let i = 0; i < 4 && served.size < 2; i++) {
       const probe = await RawClient.connect(port);
       // onWorkerReady's task reached the worker before this connection did, the replacement's too.
       const [statePid, state] = (await probe.roundTrip(5, "")).body.toString().split(":");
@@ -124,7 +70,6 @@ describe("TcpServer with workers: 2 (node:cluster)", () => {
       expect(marked).toBe(Number(pid) === survivor ? "yes" : "no");
       await probe.destroy();
     }
-    const replacementReady = await primary.next("worker-ready", before);
     expect(replacementReady).toMatchObject({ replacement: true });
     expect(replacementReady.workerId).not.toBe(exit.workerId);
     expect(served.has(a.pid)).toBe(false);
@@ -138,15 +83,18 @@ describe("TcpServer with workers: 2 (node:cluster)", () => {
 
   // Issue 10, defect 3: a worker stopped by SIGTERM from outside was never replaced and kept being handed connections.
   it("issue 10 defect 3: a worker stopped by SIGTERM from outside is replaced and is handed no connection while it drains", async () => {
-    primary = new Primary();
+    primary = new FixtureProcess("workers-server");
     const { port } = (await primary.next("listening")) as unknown as { port: number };
     const a = await askPid(port);
     const before = primary.seen;
     process.kill(a.pid, "SIGTERM");
     // It drains: its open connection is closed gracefully.
     await a.client.waitClose();
+    // Once the replacement is ready it joins the round-robin (waiting for it, not probing
+    // blindly: on a loaded machine its boot can outlast any fixed number of probes).
+    await primary.next("worker-ready", before, (e) => e.replacement === true);
     const served = new Set<number>();
-    for (let i = 0; i < 200 && served.size < 2; i++) {
+    for (let i = 0; i < 4 && served.size < 2; i++) {
       const probe = await askPid(port);
       served.add(probe.pid);
       await probe.client.destroy();
@@ -162,7 +110,7 @@ describe("TcpServer with workers: 2 (node:cluster)", () => {
 
   // Issue 10, defect 3: sendTask ignored IPC backpressure (20,000 tasks of 10 KB added 316 MB to the primary).
   it("issue 10 defect 3: sendTask respects IPC backpressure: past maxPendingTasks it throws LARS_TASK_BACKLOG", async () => {
-    primary = new Primary();
+    primary = new FixtureProcess("workers-server");
     await primary.next("listening");
     primary.command("flood");
     const flooded = await primary.next("flooded");
